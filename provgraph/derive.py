@@ -1,0 +1,240 @@
+"""Facts that depend on more than one event, recomputed over the whole store after each ingest.
+
+OpenLineage events for one run, and for the runs upstream of it, may arrive in any order and in
+separate files. So the importer writes only what each event says, and this module derives —
+for every run and dataset a batch touched — the facts that need them all (MAPPING.md,
+"Derived facts"):
+
+* per run: ``prov:startedAtTime`` (earliest START), ``prov:endedAtTime`` (latest COMPLETE, FAIL
+  or ABORT) and ``pg:runState`` (the state of its latest event);
+* per dataset: each version's ``prov:generatedAtTime`` (its run's end, else its latest event),
+  the ``prov:wasRevisionOf`` chain in generation order, ``prov:invalidatedAtTime`` /
+  ``prov:wasInvalidatedBy`` for versions replaced by an OVERWRITE or TRUNCATE or ended by a
+  DROP; for each run that read the dataset, the version it read — the newest generated at or
+  before the run started (its START, else its earliest event) — as ``prov:used``; and for each
+  version that run generated, ``prov:wasDerivedFrom`` that version (or the dataset itself when
+  no earlier version is known), plus the table-level ``prov:wasDerivedFrom`` between datasets.
+
+Each entity's derived facts live in a named graph of their own (``ids.derived_graph``), so
+re-deriving an entity replaces exactly its facts. Re-deriving is idempotent.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pyoxigraph import Literal, NamedNode, Triple
+
+from . import ids
+from .importers.triples import datetime_literal
+from .store import LineageStore
+from .vocab import PG, PROV, TERMINAL_STATES
+
+_BATCH_PREFIX = ids.KIND_PREFIXES["batch"]
+#: How many IRIs go into one VALUES block.
+_CHUNK = 500
+
+
+@dataclass
+class RunTimes:
+    """What the events of one run say about its times (all UTC)."""
+
+    starts: list[datetime] = field(default_factory=list)
+    ends: list[datetime] = field(default_factory=list)
+    events: list[tuple[datetime, str]] = field(default_factory=list)
+
+    @property
+    def started(self) -> datetime | None:
+        return min(self.starts) if self.starts else None
+
+    @property
+    def ended(self) -> datetime | None:
+        return max(self.ends) if self.ends else None
+
+    @property
+    def effective_start(self) -> datetime | None:
+        """When the run began reading: its START, else its earliest event."""
+        return self.started or (min(t for t, _ in self.events) if self.events else None)
+
+    @property
+    def generation_time(self) -> datetime | None:
+        """When its outputs were generated: its end, else its latest event."""
+        return self.ended or (max(t for t, _ in self.events) if self.events else None)
+
+    @property
+    def state(self) -> str | None:
+        if not self.events:
+            return None
+        # On a tie, a terminal state is the final one.
+        return max(self.events, key=lambda e: (e[0], e[1] in TERMINAL_STATES))[1]
+
+
+def rederive(store: LineageStore, runs: set[NamedNode], datasets: set[NamedNode]) -> int:
+    """Re-derive the facts of the given runs and datasets, and of every dataset those runs read
+    or wrote. Returns the number of derived triples written."""
+    datasets = set(datasets) | _datasets_of_runs(store, runs)
+    versions = _versions(store, datasets)
+    readers = _readers(store, datasets)
+    involved_runs = set(runs) | {v.run for vs in versions.values() for v in vs} | {r for rs in readers.values() for r, _ in rs}
+    times = _run_times(store, involved_runs)
+    outputs = _outputs(store, {r for rs in readers.values() for r, _ in rs})
+    drops = _drops(store, datasets)
+    written = 0
+    for run in runs:
+        triples = _run_facts(run, times.get(run))
+        store.replace_graph(ids.derived_graph(run), triples)
+        written += len(triples)
+    for dataset in datasets:
+        triples = _dataset_facts(dataset, versions.get(dataset, []), readers.get(dataset, []), outputs, times, drops.get(dataset, []))
+        store.replace_graph(ids.derived_graph(dataset), triples)
+        written += len(triples)
+    return written
+
+
+def _run_facts(run: NamedNode, times: RunTimes | None) -> list[Triple]:
+    if times is None:
+        return []
+    triples = []
+    if times.started:
+        triples.append(Triple(run, PROV.startedAtTime, datetime_literal(times.started)))
+    if times.ended:
+        triples.append(Triple(run, PROV.endedAtTime, datetime_literal(times.ended)))
+    if times.state:
+        triples.append(Triple(run, PG.runState, PG[times.state]))
+    return triples
+
+
+@dataclass(frozen=True)
+class _Version:
+    iri: NamedNode
+    run: NamedNode
+    change: str | None
+
+
+def _dataset_facts(dataset, versions: list[_Version], readers, outputs, times, drops) -> list[Triple]:
+    triples: list[Triple] = []
+    generated: dict[NamedNode, tuple[datetime, NamedNode, str | None]] = {}
+    for v in versions:
+        moment = times.get(v.run, RunTimes()).generation_time
+        if moment is None:
+            continue
+        known = generated.get(v.iri)
+        if known is None or moment < known[0]:
+            generated[v.iri] = (moment, v.run, v.change)
+    ordered = sorted(generated.items(), key=lambda item: (item[1][0], item[0].value))
+    previous = None
+    for version, (moment, run, change) in ordered:
+        triples.append(Triple(version, PROV.generatedAtTime, datetime_literal(moment)))
+        if previous is not None:
+            triples.append(Triple(version, PROV.wasRevisionOf, previous))
+            if change in ("OVERWRITE", "TRUNCATE"):
+                triples += _invalidation(previous, run, moment)
+        previous = version
+    for run in drops:
+        moment = times.get(run, RunTimes()).generation_time
+        before = [v for v, (t, r, _) in ordered if moment is not None and t <= moment and r != run]
+        if before:
+            triples += _invalidation(before[-1], run, moment)
+
+    for run, pinned in readers:
+        if pinned is not None:
+            read = pinned
+        else:
+            start = times.get(run, RunTimes()).effective_start
+            candidates = [v for v, (t, r, _) in ordered if start is not None and t <= start and r != run]
+            read = candidates[-1] if candidates else dataset
+            if read != dataset:
+                triples.append(Triple(run, PROV.used, read))
+        for output_version, output_dataset in outputs.get(run, ()):
+            if output_version != read:
+                triples.append(Triple(output_version, PROV.wasDerivedFrom, read))
+            if output_dataset != dataset:
+                triples.append(Triple(output_dataset, PROV.wasDerivedFrom, dataset))
+    return triples
+
+
+def _invalidation(version: NamedNode, run: NamedNode, moment: datetime) -> list[Triple]:
+    return [Triple(version, PROV.invalidatedAtTime, datetime_literal(moment)),
+            Triple(version, PROV.wasInvalidatedBy, run)]
+
+
+# --- reading the store -----------------------------------------------------------------------
+
+def _chunks(items):
+    items = sorted(items, key=lambda n: n.value)
+    for i in range(0, len(items), _CHUNK):
+        yield " ".join(str(n) for n in items[i:i + _CHUNK])
+
+
+def _datasets_of_runs(store: LineageStore, runs) -> set[NamedNode]:
+    found = set()
+    for values in _chunks(runs):
+        for row in store.select(f"""SELECT DISTINCT ?d WHERE {{ VALUES ?run {{ {values} }}
+              {{ ?run prov:used ?d . ?d a dcat:Dataset }}
+              UNION {{ ?v prov:wasGeneratedBy ?run ; prov:specializationOf ?d }}
+              UNION {{ ?d pg:droppedBy ?run }} }}"""):
+            found.add(row["d"])
+    return found
+
+
+def _versions(store: LineageStore, datasets) -> dict[NamedNode, list[_Version]]:
+    found: dict[NamedNode, list[_Version]] = defaultdict(list)
+    for values in _chunks(datasets):
+        for row in store.select(f"""SELECT DISTINCT ?d ?v ?run ?change WHERE {{ VALUES ?d {{ {values} }}
+              ?v prov:specializationOf ?d ; prov:wasGeneratedBy ?run .
+              OPTIONAL {{ ?v pg:lifecycleStateChange ?change }} }}"""):
+            change = row["change"].value if row["change"] is not None else None
+            found[row["d"]].append(_Version(row["v"], row["run"], change))
+    return found
+
+
+def _readers(store: LineageStore, datasets) -> dict[NamedNode, list[tuple[NamedNode, NamedNode | None]]]:
+    """For each dataset, ``(run, pinned version or None)`` for every run whose events say it read it."""
+    found: dict[NamedNode, set] = defaultdict(set)
+    for values in _chunks(datasets):
+        for row in store.select(f"""SELECT DISTINCT ?d ?run WHERE {{ VALUES ?d {{ {values} }} ?run prov:used ?d }}"""):
+            found[row["d"]].add((row["run"], None))
+        for row in store.select(f"""SELECT DISTINCT ?d ?run ?v WHERE {{ VALUES ?d {{ {values} }}
+              ?v prov:specializationOf ?d .
+              GRAPH ?g {{ ?run prov:used ?v }} FILTER(STRSTARTS(STR(?g), "{_BATCH_PREFIX}")) }}"""):
+            found[row["d"]].discard((row["run"], None))
+            found[row["d"]].add((row["run"], row["v"]))
+    return {d: sorted(rs, key=lambda x: (x[0].value, x[1].value if x[1] else "")) for d, rs in found.items()}
+
+
+def _outputs(store: LineageStore, runs) -> dict[NamedNode, list[tuple[NamedNode, NamedNode]]]:
+    found: dict[NamedNode, list] = defaultdict(list)
+    for values in _chunks(runs):
+        for row in store.select(f"""SELECT DISTINCT ?run ?v ?d WHERE {{ VALUES ?run {{ {values} }}
+              ?v prov:wasGeneratedBy ?run ; prov:specializationOf ?d }}"""):
+            found[row["run"]].append((row["v"], row["d"]))
+    return found
+
+
+def _drops(store: LineageStore, datasets) -> dict[NamedNode, list[NamedNode]]:
+    found: dict[NamedNode, list] = defaultdict(list)
+    for values in _chunks(datasets):
+        for row in store.select(f"SELECT DISTINCT ?d ?run WHERE {{ VALUES ?d {{ {values} }} ?d pg:droppedBy ?run }}"):
+            found[row["d"]].append(row["run"])
+    return found
+
+
+def _run_times(store: LineageStore, runs) -> dict[NamedNode, RunTimes]:
+    found: dict[NamedNode, RunTimes] = defaultdict(RunTimes)
+    for values in _chunks(runs):
+        for row in store.select(f"""SELECT DISTINCT ?run ?type ?t WHERE {{ VALUES ?run {{ {values} }}
+              ?e pg:run ?run ; pg:eventType ?type ; prov:atTime ?t }}"""):
+            state = row["type"].value.rsplit("#", 1)[-1]
+            moment = datetime.fromisoformat(row["t"].value.replace("Z", "+00:00"))
+            times = found[row["run"]]
+            times.events.append((moment, state))
+            if state == "START":
+                times.starts.append(moment)
+            elif state in TERMINAL_STATES:
+                times.ends.append(moment)
+    return found
+
+
+__all__ = ["rederive", "RunTimes", "Literal"]

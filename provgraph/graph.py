@@ -1,0 +1,273 @@
+"""LineageGraph: the one core behind the Python API, the CLI and the tests.
+
+Ingest lineage files, run canned or ad-hoc SPARQL, export the graph, report statistics.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import pyoxigraph
+from pyoxigraph import BlankNode, Literal, NamedNode, QueryBoolean, QuerySolutions, QueryTriples, RdfFormat
+
+from . import derive, ids, importers
+from .errors import InputRejected, QueryError, RecordProblem, SparqlError
+from .importers.openlineage import MappedBatch
+from .queries import CannedQuery, load_catalogue
+from .sources import Source, expand_paths
+from .store import LineageStore, default_store_path, open_store
+from .vocab import PREFIXES
+
+EXPORT_FORMATS = {
+    "turtle": RdfFormat.TURTLE,
+    "trig": RdfFormat.TRIG,
+    "nquads": RdfFormat.N_QUADS,
+    "ntriples": RdfFormat.N_TRIPLES,
+    "jsonld": RdfFormat.JSON_LD,
+    "rdfxml": RdfFormat.RDF_XML,
+}
+#: Formats that keep the named graphs (one per batch); the others flatten the union.
+DATASET_FORMATS = ("trig", "nquads")
+DEFAULT_ROW_LIMIT = 100_000
+
+
+@dataclass
+class SourceSummary:
+    """The outcome for one source: its name, sha256, importer, counts, and whether it was new."""
+
+    name: str
+    sha256: str
+    importer: str
+    records: int
+    accepted: int
+    triples: int
+    status: str  # "ingested" | "already ingested" | "rejected"
+    rejected: list[RecordProblem] = field(default_factory=list)
+    warnings: list[RecordProblem] = field(default_factory=list)
+    unmapped_facets: Counter = field(default_factory=Counter)
+
+
+@dataclass
+class IngestSummary:
+    """The outcome of one :meth:`LineageGraph.ingest` call."""
+
+    sources: list[SourceSummary] = field(default_factory=list)
+    derived_triples: int = 0
+
+    @property
+    def ingested(self) -> int:
+        return sum(1 for s in self.sources if s.status == "ingested")
+
+    @property
+    def records(self) -> int:
+        return sum(s.accepted for s in self.sources if s.status == "ingested")
+
+    @property
+    def triples(self) -> int:
+        return sum(s.triples for s in self.sources if s.status == "ingested")
+
+    @property
+    def rejected(self) -> list[RecordProblem]:
+        return [p for s in self.sources for p in s.rejected]
+
+    @property
+    def warnings(self) -> list[RecordProblem]:
+        return [p for s in self.sources for p in s.warnings]
+
+    @property
+    def unmapped_facets(self) -> Counter:
+        total: Counter = Counter()
+        for s in self.sources:
+            total.update(s.unmapped_facets)
+        return total
+
+
+@dataclass
+class QueryResult:
+    """Rows of a SELECT: ``columns`` in order, ``rows`` as lists of RDF terms (``None`` unbound)."""
+
+    columns: list[str]
+    rows: list[list[Any]]
+    truncated: bool = False
+
+    def records(self) -> list[dict[str, str | None]]:
+        """Rows as ``{column: lexical value or None}`` dicts (IRIs and literals as plain strings)."""
+        return [{c: (t.value if t is not None else None) for c, t in zip(self.columns, row)} for row in self.rows]
+
+    def column(self, name: str) -> list[str | None]:
+        i = self.columns.index(name)
+        return [row[i].value if row[i] is not None else None for row in self.rows]
+
+
+class LineageGraph:
+    """A PROV-O lineage graph in an Oxigraph store.
+
+    ``LineageGraph(path)`` opens (or creates) an on-disk store at ``path``; ``LineageGraph(None)``
+    is in memory. Use :func:`provgraph.open` to honour ``PROVGRAPH_STORE``.
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None, *, query_dir: Path | None = None):
+        self.path = str(path) if path is not None else None
+        self.store = LineageStore(open_store(path), self.path)
+        self._query_dir = query_dir
+
+    # --- ingest ---------------------------------------------------------------------------
+    def ingest(self, inputs: Iterable[str | os.PathLike | Source], *, format: str | None = None,
+               skip_invalid: bool = False, progress: Callable[[str, int, int], None] | None = None) -> IngestSummary:
+        """Ingest lineage files or folders (recursively), or :class:`Source` objects.
+
+        ``format`` names the importer (``openlineage``); ``None`` detects it per source.
+        Every source is parsed and checked before anything is written: if any record has a
+        problem, :class:`InputRejected` is raised listing all problems (file, record index, field)
+        and the store is unchanged — unless ``skip_invalid``, which stores the valid records and
+        lists the rejected ones in the summary. A source whose bytes were ingested before (same
+        sha256) is skipped. ``progress(name, done, total)`` is called after each source is read.
+        Returns an :class:`IngestSummary`.
+        """
+        sources = self._sources(inputs)
+        summary = IngestSummary()
+        mapped: list[MappedBatch] = []
+        problems: list[RecordProblem] = []
+        for done, source in enumerate(sources, 1):
+            if self.store.has_batch(source.sha256):
+                summary.sources.append(SourceSummary(source.name, source.sha256, format or "-", 0, 0, 0, "already ingested"))
+            else:
+                try:
+                    importer = importers.get(format) if format else importers.detect(source)
+                    batch = importer.import_source(source)
+                except InputRejected as exc:
+                    problems.extend(exc.problems)
+                    summary.sources.append(SourceSummary(source.name, source.sha256, format or "-", 0, 0, 0, "rejected", exc.problems))
+                else:
+                    problems.extend(batch.rejected)
+                    mapped.append(batch)
+            if progress:
+                progress(source.name, done, len(sources))
+        if problems and not skip_invalid:
+            raise InputRejected(problems)
+        runs, datasets = set(), set()
+        for batch in mapped:
+            status = "ingested" if batch.accepted else "rejected"
+            if batch.accepted:
+                self.store.write_batch(batch.triples, sha256=batch.source.sha256, source_name=batch.source.name,
+                                       importer=batch.importer, records=batch.records, accepted=batch.accepted,
+                                       rejected=len({p.record for p in batch.rejected}))
+                runs |= batch.runs
+                datasets |= batch.datasets
+            summary.sources.append(SourceSummary(batch.source.name, batch.source.sha256, batch.importer, batch.records,
+                                                 batch.accepted, len(set(batch.triples)), status, batch.rejected,
+                                                 batch.warnings, batch.unmapped_facets))
+        if runs or datasets:
+            summary.derived_triples = derive.rederive(self.store, runs, datasets)
+        self.store.flush()
+        return summary
+
+    @staticmethod
+    def _sources(inputs) -> list[Source]:
+        items = [inputs] if isinstance(inputs, (str, os.PathLike, Source)) else list(inputs)
+        sources = [i for i in items if isinstance(i, Source)]
+        paths = [i for i in items if not isinstance(i, Source)]
+        return sources + [Source(str(p), Path(p).read_bytes()) for p in expand_paths(paths)]
+
+    # --- queries --------------------------------------------------------------------------
+    def catalogue(self) -> dict[str, CannedQuery]:
+        """The canned queries by name (from ``queries/*.rq``)."""
+        return load_catalogue(self._query_dir) if self._query_dir else load_catalogue()
+
+    def query(self, name: str, *, limit: int = DEFAULT_ROW_LIMIT, **params: Any) -> QueryResult:
+        """Run the canned query ``name`` with its parameters bound as typed terms.
+
+        Raises :class:`QueryError` for an unknown query or a missing/ill-typed parameter."""
+        catalogue = self.catalogue()
+        if name not in catalogue:
+            raise QueryError(f"no canned query {name!r}; known: {', '.join(catalogue)}")
+        return self.sparql(catalogue[name].bind(params), limit=limit)
+
+    def sparql(self, text: str, *, limit: int = DEFAULT_ROW_LIMIT) -> QueryResult | bool | list:
+        """Run a read-only SPARQL 1.1 query over the union of all graphs.
+
+        SELECT gives a :class:`QueryResult` (at most ``limit`` rows; ``truncated`` says when more
+        existed), ASK a ``bool``, CONSTRUCT/DESCRIBE a list of :class:`pyoxigraph.Triple`.
+        Raises :class:`SparqlError` when the text does not parse or evaluate."""
+        try:
+            result = self.store.select(text)
+            if isinstance(result, QueryBoolean):
+                return bool(result)
+            if isinstance(result, QueryTriples):
+                return list(result)
+            columns = [v.value for v in result.variables]
+            rows, truncated = [], False
+            for solution in result:
+                if len(rows) >= limit:
+                    truncated = True
+                    break
+                rows.append([solution[c] for c in columns])
+            return QueryResult(columns, rows, truncated)
+        except SyntaxError as exc:
+            raise SparqlError(f"SPARQL syntax error: {exc}") from None
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise SparqlError(f"SPARQL evaluation failed: {exc}") from None
+
+    # --- export and stats -----------------------------------------------------------------
+    def export(self, format: str = "trig", output=None) -> bytes | None:
+        """Serialize the graph as ``turtle``, ``trig``, ``nquads``, ``ntriples``, ``jsonld`` or
+        ``rdfxml``. TriG and N-Quads keep one named graph per batch (plus catalog and derived
+        graphs); the others write the union, each triple once. Every IRI provgraph mints has a
+        declared prefix. Writes to ``output`` (path or binary file) or returns bytes."""
+        if format not in EXPORT_FORMATS:
+            raise QueryError(f"unknown export format {format!r}; known: {', '.join(EXPORT_FORMATS)}")
+        prefixes = {**PREFIXES, **ids.KIND_PREFIXES}
+        if format in DATASET_FORMATS:
+            quads = self.store.oxigraph.quads_for_pattern(None, None, None, None)
+            return pyoxigraph.serialize(quads, output, EXPORT_FORMATS[format], prefixes=prefixes)
+        triples = {q.triple for q in self.store.oxigraph.quads_for_pattern(None, None, None, None)}
+        ordered = sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+        return pyoxigraph.serialize(ordered, output, EXPORT_FORMATS[format], prefixes=prefixes)
+
+    def stats(self) -> dict[str, int]:
+        """Counts: quads, batches, runs, jobs, datasets, dataset versions, models, fields, agents."""
+        counts = {"quads": len(self.store.oxigraph)}
+        queries = {
+            "batches": "?x a prov:Bundle",
+            "runs": "?x a pg:Run",
+            "jobs": "?x a pg:Job",
+            "datasets": "?x a dcat:Dataset",
+            "dataset_versions": "?x a pg:DatasetVersion",
+            "models": "?x a mls:Model FILTER NOT EXISTS { ?x a pg:DatasetVersion }",
+            "fields": "?x a pg:Field",
+            "agents": "?x a prov:Agent",
+        }
+        for key, pattern in queries.items():
+            result = self.sparql(f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {pattern} }}")
+            counts[key] = int(result.rows[0][0].value)
+        return counts
+
+    def batches(self) -> QueryResult:
+        """The catalog: each batch with its source name, sha256, ingest time, importer, counts."""
+        return self.sparql("""SELECT ?batch ?source ?sha256 ?ingestedAt ?importer ?importerVersion ?records ?triples WHERE {
+            GRAPH <%s> { ?batch a prov:Bundle ; dcterms:source ?source ; pg:sha256 ?sha256 ; prov:generatedAtTime ?ingestedAt ;
+                         pg:importer ?importer ; pg:importerVersion ?importerVersion ; pg:acceptedCount ?records ; pg:tripleCount ?triples } }
+            ORDER BY ?ingestedAt ?source""" % ids.CATALOG_GRAPH.value)
+
+    def close(self) -> None:
+        self.store.flush()
+        del self.store
+
+    def __enter__(self) -> "LineageGraph":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def open(path: str | os.PathLike | None = ..., **kwargs) -> LineageGraph:  # noqa: A001 - the API's name
+    """Open the lineage graph at ``path``; with no argument, ``$PROVGRAPH_STORE`` or
+    ``./provgraph-data``; ``None`` for an in-memory graph."""
+    return LineageGraph(default_store_path() if path is ... else path, **kwargs)
+
+
+__all__ = ["LineageGraph", "open", "QueryResult", "IngestSummary", "SourceSummary", "BlankNode", "Literal", "NamedNode", "QuerySolutions"]

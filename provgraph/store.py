@@ -1,0 +1,126 @@
+"""The Oxigraph store: one named graph per ingested batch, a catalog graph describing every
+batch as a prov:Bundle, derived graphs, and bulk writes.
+
+Queries run over the union of all graphs (``use_default_graph_as_union``). The union keeps a
+triple once per graph that holds it, so canned queries use ``SELECT DISTINCT``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable
+
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, Store, Triple
+
+from . import __version__, ids
+from .errors import StoreError
+from .importers.fields import xsd_datetime
+from .vocab import DCTERMS, PG, PREFIXES, PROV, RDF_TYPE, XSD
+
+DEFAULT_STORE_PATH = "./provgraph-data"
+STORE_ENV = "PROVGRAPH_STORE"
+#: pyoxigraph's bulk loader takes quads in chunks of this many.
+BULK_CHUNK = 100_000
+
+
+def default_store_path() -> str:
+    """``$PROVGRAPH_STORE`` when set, else ``./provgraph-data``."""
+    return os.environ.get(STORE_ENV) or DEFAULT_STORE_PATH
+
+
+def open_store(path: str | os.PathLike | None) -> Store:
+    """An on-disk Oxigraph store at ``path`` (created if missing), or in memory for ``None``.
+
+    Raises :class:`StoreError` when the folder cannot be opened (for instance when another
+    process holds it)."""
+    if path is None:
+        return Store()
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        return Store(str(path))
+    except OSError as exc:
+        raise StoreError(f"cannot open the store at {path}: {exc}") from exc
+
+
+class LineageStore:
+    """Batches, catalog and derived graphs over one :class:`pyoxigraph.Store`."""
+
+    def __init__(self, store: Store, path: str | None = None):
+        self.oxigraph = store
+        self.path = path
+
+    # --- batches --------------------------------------------------------------------------
+    def has_batch(self, sha256: str) -> bool:
+        return self.oxigraph.contains_named_graph(ids.batch_graph(sha256))
+
+    def write_batch(self, triples: list[Triple], *, sha256: str, source_name: str, importer: str,
+                    records: int, accepted: int, rejected: int, ingested_at: datetime | None = None) -> NamedNode:
+        """Write one batch into its own named graph and describe it in the catalog graph as a
+        ``prov:Bundle`` (source name, sha256 of its bytes, ingest time in UTC, importer and its
+        version, record/triple counts). If writing fails, the batch graph is removed again."""
+        graph = ids.batch_graph(sha256)
+        moment = ingested_at or datetime.now(timezone.utc)
+        catalog = [
+            Quad(graph, RDF_TYPE, PROV.Bundle, ids.CATALOG_GRAPH),
+            Quad(graph, RDF_TYPE, PROV.Entity, ids.CATALOG_GRAPH),
+            Quad(graph, DCTERMS.source, Literal(source_name), ids.CATALOG_GRAPH),
+            Quad(graph, PG.sha256, Literal(sha256), ids.CATALOG_GRAPH),
+            Quad(graph, PROV.generatedAtTime, Literal(xsd_datetime(moment), datatype=XSD.dateTime), ids.CATALOG_GRAPH),
+            Quad(graph, PG.importer, Literal(importer), ids.CATALOG_GRAPH),
+            Quad(graph, PG.importerVersion, Literal(__version__), ids.CATALOG_GRAPH),
+            Quad(graph, PG.recordCount, _int(records), ids.CATALOG_GRAPH),
+            Quad(graph, PG.acceptedCount, _int(accepted), ids.CATALOG_GRAPH),
+            Quad(graph, PG.rejectedCount, _int(rejected), ids.CATALOG_GRAPH),
+            Quad(graph, PG.tripleCount, _int(len(set(triples))), ids.CATALOG_GRAPH),
+        ]
+        try:
+            self.oxigraph.add_graph(graph)
+            self._bulk(Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+            self.oxigraph.extend(catalog)
+        except Exception:
+            self.remove_batch(sha256)
+            raise
+        return graph
+
+    def remove_batch(self, sha256: str) -> None:
+        """Remove a batch's graph and its catalog entry (used to undo a half-written ingest)."""
+        graph = ids.batch_graph(sha256)
+        if self.oxigraph.contains_named_graph(graph):
+            self.oxigraph.remove_graph(graph)
+        for quad in list(self.oxigraph.quads_for_pattern(graph, None, None, ids.CATALOG_GRAPH)):
+            self.oxigraph.remove(quad)
+
+    # --- derived graphs -------------------------------------------------------------------
+    def replace_graph(self, graph: NamedNode, triples: Iterable[Triple]) -> None:
+        """Replace the content of one derived graph."""
+        if self.oxigraph.contains_named_graph(graph):
+            self.oxigraph.remove_graph(graph)
+        self._bulk(Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+
+    def _bulk(self, quads: Iterable[Quad]) -> None:
+        chunk: list[Quad] = []
+        for quad in quads:
+            chunk.append(quad)
+            if len(chunk) >= BULK_CHUNK:
+                self.oxigraph.bulk_extend(chunk)
+                chunk = []
+        if chunk:
+            self.oxigraph.bulk_extend(chunk)
+
+    # --- reading --------------------------------------------------------------------------
+    def select(self, text: str, **kwargs):
+        """Run a SPARQL query over the union of all graphs, with the project prefixes declared."""
+        return self.oxigraph.query(text, use_default_graph_as_union=True, prefixes=PREFIXES, **kwargs)
+
+    def flush(self) -> None:
+        if self.path is not None:
+            self.oxigraph.flush()
+
+
+def _int(value: int) -> Literal:
+    return Literal(str(value), datatype=XSD.integer)
+
+
+__all__ = ["LineageStore", "open_store", "default_store_path", "DefaultGraph"]
