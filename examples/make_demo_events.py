@@ -311,7 +311,8 @@ class Job:
     path: str
     inputs: list[str]
     outputs: list[str]
-    lineage: dict[str, dict] = field(default_factory=dict)  # output key -> columnLineage body
+    #: output key -> {"fields": {column: [input field, ...]}, "dataset": [input field, ...]}
+    lineage: dict[str, dict] = field(default_factory=dict)
     duration: tuple[int, int] = (120, 600)  # seconds, uniform
     deps: list[str] = field(default_factory=list)  # names of upstream tasks in the same DAG
     sql: str | None = None
@@ -663,7 +664,11 @@ def output_dataset(job: Job, key: str, i: int, nominal: datetime, rng: random.Ra
     ds = D[key]
     facets = {"schema": schema_facet(ds), "dataSource": data_source_facet(ds)}
     if key in job.lineage:
-        facets["columnLineage"] = facet("ColumnLineageDatasetFacet", **job.lineage[key])
+        body = job.lineage[key]
+        lineage = {"fields": {column: {"inputFields": sources} for column, sources in body["fields"].items()}}
+        if body.get("dataset"):
+            lineage["dataset"] = body["dataset"]
+        facets["columnLineage"] = facet("ColumnLineageDatasetFacet", **lineage)
     facets.update(catalog_facets(ds))
     if ds.dataset_type == "MODEL":
         version = monthly_version(nominal) if job.name == "ml.train_credit_scoring" else weekly_version(nominal)

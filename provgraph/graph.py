@@ -178,14 +178,15 @@ class LineageGraph:
         """The canned queries by name (from ``queries/*.rq``)."""
         return load_catalogue(self._query_dir) if self._query_dir else load_catalogue()
 
-    def query(self, name: str, *, limit: int = DEFAULT_ROW_LIMIT, **params: Any) -> QueryResult:
-        """Run the canned query ``name`` with its parameters bound as typed terms.
+    def query(self, query_name: str, /, *, limit: int = DEFAULT_ROW_LIMIT, **params: Any) -> QueryResult:
+        """Run the canned query ``query_name`` (``queries/<query_name>.rq``) with ``params`` bound
+        as typed terms (see :meth:`CannedQuery.bind`). Returns a :class:`QueryResult`.
 
         Raises :class:`QueryError` for an unknown query or a missing/ill-typed parameter."""
         catalogue = self.catalogue()
-        if name not in catalogue:
-            raise QueryError(f"no canned query {name!r}; known: {', '.join(catalogue)}")
-        return self.sparql(catalogue[name].bind(params), limit=limit)
+        if query_name not in catalogue:
+            raise QueryError(f"no canned query {query_name!r}; known: {', '.join(catalogue)}")
+        return self.sparql(catalogue[query_name].bind(params), limit=limit)
 
     def sparql(self, text: str, *, limit: int = DEFAULT_ROW_LIMIT) -> QueryResult | bool | list:
         """Run a read-only SPARQL 1.1 query over the union of all graphs.
