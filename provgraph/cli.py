@@ -1,0 +1,181 @@
+"""The ``provgraph`` command: argument parsing only; every command calls the Python API.
+
+Exit status: 0 success; 1 input rejected (nothing stored), or a query/SPARQL error;
+2 a usage error (unknown option, missing argument).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from . import __version__, importers
+from .errors import InputRejected, ProvgraphError
+from .formatting import RESULT_FORMATS, render
+from .graph import EXPORT_FORMATS, LineageGraph
+from .sources import Source
+from .store import STORE_ENV, default_store_path
+
+EXIT_REJECTED = 1
+
+
+def _graph(ctx: click.Context) -> LineageGraph:
+    if "graph" not in ctx.obj:
+        ctx.obj["graph"] = LineageGraph(ctx.obj["store"])
+        ctx.call_on_close(ctx.obj["graph"].close)
+    return ctx.obj["graph"]
+
+
+def _fail(error: ProvgraphError) -> None:
+    click.echo(f"error: {error}", err=True)
+    sys.exit(EXIT_REJECTED)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="provgraph")
+@click.option("--store", envvar=STORE_ENV, default=None, metavar="PATH",
+              help=f"Oxigraph store folder [env {STORE_ENV}; default ./provgraph-data].")
+@click.pass_context
+def main(ctx: click.Context, store: str | None) -> None:
+    """Lineage from OpenLineage as a W3C PROV-O graph, with canned regulator queries."""
+    ctx.ensure_object(dict)
+    ctx.obj["store"] = store or default_store_path()
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(importers.names()), default=None,
+              help="Input format; detected from the records when omitted.")
+@click.option("--skip-invalid", is_flag=True, help="Store the valid records and list the rejected ones.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or warnings.")
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, skip_invalid: bool, quiet: bool) -> None:
+    """Ingest lineage files or folders (recursively); '-' reads standard input.
+
+    A batch lands whole or not at all: if any record is invalid, nothing is stored and every
+    problem is listed with its file, record index and field (exit status 1)."""
+    graph = _graph(ctx)
+    inputs = [Source("<stdin>", sys.stdin.buffer.read()) if p == "-" else p for p in paths]
+    bar = None
+
+    def progress(name: str, done: int, total: int) -> None:
+        nonlocal bar
+        if quiet or total < 2 or not sys.stderr.isatty():
+            return
+        if bar is None:
+            bar = click.progressbar(length=total, label="reading", file=sys.stderr)
+            bar.__enter__()
+        bar.update(1)
+
+    try:
+        summary = graph.ingest(inputs, format=fmt, skip_invalid=skip_invalid, progress=progress)
+    except ProvgraphError as exc:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+        _fail(exc)
+    if bar is not None:
+        bar.__exit__(None, None, None)
+    skipped = sum(1 for s in summary.sources if s.status == "already ingested")
+    click.echo(f"ingested {summary.ingested} source(s): {summary.records} record(s), {summary.triples} triple(s), "
+               f"{summary.derived_triples} derived; {skipped} already ingested")
+    for problem in summary.rejected:
+        click.echo(f"rejected: {problem}", err=True)
+    if not quiet:
+        for problem in summary.warnings[:20]:
+            click.echo(f"warning: {problem}", err=True)
+        if len(summary.warnings) > 20:
+            click.echo(f"warning: … and {len(summary.warnings) - 20} more", err=True)
+    if summary.unmapped_facets:
+        counted = ", ".join(f"{k} ×{n}" for k, n in sorted(summary.unmapped_facets.items()))
+        click.echo(f"facets counted but not mapped: {counted}")
+
+
+@main.group()
+def query() -> None:
+    """Canned regulator queries (queries/*.rq)."""
+
+
+@query.command("list")
+@click.pass_context
+def query_list(ctx: click.Context) -> None:
+    """List the canned queries with their parameters."""
+    for q in _graph(ctx).catalogue().values():
+        click.echo(f"{q.name}: {q.title}")
+        click.echo(f"    {q.question}")
+        for p in q.parameters:
+            need = "required" if p.required else f"default {p.default}" if p.default else "optional"
+            click.echo(f"    --param {p.name}=<{p.type}>  ({need}) {p.doc}")
+
+
+@query.command("run")
+@click.argument("name")
+@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="A query parameter; repeatable.")
+@click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table", show_default=True)
+@click.pass_context
+def query_run(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str) -> None:
+    """Run the canned query NAME."""
+    bound = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint="--param")
+        bound[key.strip()] = value
+    try:
+        click.echo(render(_graph(ctx).query(name, **bound), fmt))
+    except ProvgraphError as exc:
+        _fail(exc)
+
+
+@main.command()
+@click.argument("text", required=False)
+@click.option("--file", "-f", "path", type=click.Path(exists=True, dir_okay=False), help="Read the query from a file.")
+@click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table", show_default=True)
+@click.pass_context
+def sparql(ctx: click.Context, text: str | None, path: str | None, fmt: str) -> None:
+    """Run an ad-hoc read-only SPARQL query (TEXT, --file, or '-' for standard input)."""
+    if path:
+        text = open(path, encoding="utf-8").read()
+    elif text in (None, "-"):
+        text = sys.stdin.read()
+    try:
+        result = _graph(ctx).sparql(text)
+    except ProvgraphError as exc:
+        _fail(exc)
+    if isinstance(result, bool):
+        click.echo("true" if result else "false")
+    elif isinstance(result, list):
+        for triple in result:
+            click.echo(f"{triple} .")
+    else:
+        click.echo(render(result, fmt))
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(sorted(EXPORT_FORMATS)), default="trig", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write here instead of standard output.")
+@click.pass_context
+def export(ctx: click.Context, fmt: str, output: str | None) -> None:
+    """Export the graph (TriG and N-Quads keep one named graph per batch)."""
+    graph = _graph(ctx)
+    if output:
+        graph.export(fmt, output)
+    else:
+        sys.stdout.buffer.write(graph.export(fmt))
+
+
+@main.command()
+@click.pass_context
+def stats(ctx: click.Context) -> None:
+    """Counts of what the graph holds, and the batches behind it."""
+    graph = _graph(ctx)
+    for key, value in graph.stats().items():
+        click.echo(f"{key:>17}: {value}")
+    batches = graph.batches()
+    if batches.rows:
+        click.echo("")
+        click.echo(render(batches, "table"))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
