@@ -153,7 +153,7 @@ def _map_run_event(record, r, out, unmapped, event_time, producer, runs, dataset
     associate(out, run, job, producer)
 
     event = ids.event(run_id, event_type, xsd_datetime(event_time))
-    out.types(event, PG.RunEvent)
+    out.types(event, PROV.Entity, PG.RunEvent)
     out.add(event, PG.run, run)
     out.add(event, PG.eventType, PG[event_type])
     out.time(event, PROV.atTime, event_time)
