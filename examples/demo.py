@@ -32,13 +32,14 @@ def main() -> None:
         latest[row["outputName"]] = row
     for name, row in sorted(latest.items()):
         print(f"    newest {name} version {row['outputVersion'] or row['output']} (generated {row['generatedAt']})")
-        print(f"        read: {row['inputVersions']}")
+        print(f"        read: {row['inputs']}")
         print(f"        tagged sources: {row['taggedSources']}")
     print()
 
     print("Q2. If s3://acme-raw/sales/sales_2025.csv changes, what is impacted downstream?")
     impact = graph.query("downstream", namespace="s3://acme-raw", name="sales/sales_2025.csv")
-    print(render(impact, "table"))
+    shown = provgraph.QueryResult(impact.columns[:6], [row[:6] for row in impact.rows])
+    print(render(shown, "table"))
     print()
     print("Try more:  PROVGRAPH_STORE=demo-store .venv/bin/provgraph query list")
     graph.close()
