@@ -67,8 +67,9 @@ class RunTimes:
     def state(self) -> str | None:
         if not self.events:
             return None
-        # On a tie, a terminal state is the final one.
-        return max(self.events, key=lambda e: (e[0], e[1] in TERMINAL_STATES))[1]
+        # On a tie a terminal state is the final one; between two terminal states, the name
+        # decides, so that the answer never depends on the order the store returns rows.
+        return max(self.events, key=lambda e: (e[0], e[1] in TERMINAL_STATES, e[1]))[1]
 
 
 def rederive(store: LineageStore, runs: set[NamedNode], datasets: set[NamedNode]) -> int:
@@ -81,16 +82,12 @@ def rederive(store: LineageStore, runs: set[NamedNode], datasets: set[NamedNode]
     times = _run_times(store, involved_runs)
     outputs = _outputs(store, {r for rs in readers.values() for r, _ in rs})
     drops = _drops(store, datasets)
-    written = 0
-    for run in runs:
-        triples = _run_facts(run, times.get(run))
-        store.replace_graph(ids.derived_graph(run), triples)
-        written += len(triples)
+    contents = {ids.derived_graph(run): _run_facts(run, times.get(run)) for run in runs}
     for dataset in datasets:
-        triples = _dataset_facts(dataset, versions.get(dataset, []), readers.get(dataset, []), outputs, times, drops.get(dataset, []))
-        store.replace_graph(ids.derived_graph(dataset), triples)
-        written += len(triples)
-    return written
+        contents[ids.derived_graph(dataset)] = _dataset_facts(dataset, versions.get(dataset, []), readers.get(dataset, []),
+                                                              outputs, times, drops.get(dataset, []))
+    store.replace_graphs(contents)
+    return sum(len(triples) for triples in contents.values())
 
 
 def _run_facts(run: NamedNode, times: RunTimes | None) -> list[Triple]:

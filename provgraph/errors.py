@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 
 class ProvgraphError(Exception):
-    """Root of every error provgraph raises for a user mistake (CLI exit status 2)."""
+    """Root of every error provgraph raises for a user mistake (CLI exit status 1)."""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .errors import InputRejected, RecordProblem
 
-INPUT_SUFFIXES = (".json", ".ndjson", ".jsonl", ".yaml", ".yml")
+INPUT_SUFFIXES = (".json", ".ndjson", ".jsonl")
 
 
 @dataclass(frozen=True)

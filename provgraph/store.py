@@ -93,11 +93,13 @@ class LineageStore:
             self.oxigraph.remove(quad)
 
     # --- derived graphs -------------------------------------------------------------------
-    def replace_graph(self, graph: NamedNode, triples: Iterable[Triple]) -> None:
-        """Replace the content of one derived graph."""
-        if self.oxigraph.contains_named_graph(graph):
-            self.oxigraph.remove_graph(graph)
-        self._bulk(Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+    def replace_graphs(self, contents: dict[NamedNode, list[Triple]]) -> None:
+        """Replace the content of derived graphs, all written in one bulk load (a bulk load has a
+        high fixed cost, so one per graph would dominate ingest time)."""
+        for graph in contents:
+            if self.oxigraph.contains_named_graph(graph):
+                self.oxigraph.remove_graph(graph)
+        self._bulk(Quad(t.subject, t.predicate, t.object, graph) for graph, triples in contents.items() for t in triples)
 
     def _bulk(self, quads: Iterable[Quad]) -> None:
         chunk: list[Quad] = []

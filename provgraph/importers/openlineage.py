@@ -171,8 +171,8 @@ def _map_run_event(record, r, out, unmapped, event_time, producer, runs, dataset
         datasets.add(dataset)
         out.add(run, PROV.used, dataset)
         version = _version_facet(item, path, r)
-        if version:
-            ns, name = item.get("namespace"), item.get("name")
+        ns, name = item.get("namespace"), item.get("name")
+        if version and isinstance(ns, str) and isinstance(name, str):
             pinned = ids.version_named(ns, name, version)
             _declare_version(out, pinned, dataset, version)
             out.add(run, PROV.used, pinned)

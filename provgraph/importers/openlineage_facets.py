@@ -53,8 +53,8 @@ def ownership(ctx: FacetContext, facet: dict) -> None:
 
 def attribute(out: TripleSink, subject: NamedNode, owner: str, role: str | None) -> None:
     """``subject prov:wasAttributedTo agent`` plus the qualified attribution with ``prov:hadRole``.
-    The agent's class follows the owner URN's prefix: ``user:`` a prov:Person, ``team:``/``group:``
-    a prov:Organization, ``application:`` a prov:SoftwareAgent, anything else a prov:Agent."""
+    The agent's class follows the owner URN's prefix: ``user:`` a prov:Person, ``team:``/``group:``/
+    ``org:`` a prov:Organization, ``application:`` a prov:SoftwareAgent, anything else a prov:Agent."""
     agent = ids.agent(owner)
     prefix = owner.split(":", 1)[0].lower() if ":" in owner else ""
     agent_class = {"user": PROV.Person, "team": PROV.Organization, "group": PROV.Organization,
@@ -315,8 +315,8 @@ def output_statistics(ctx: FacetContext, facet: dict) -> None:
     statistics_only(("rowCount", "size", "fileCount"))(ctx, facet)
     for key, predicate in (("rowCount", PG.rowCount), ("size", DCAT.byteSize), ("fileCount", PG.fileCount)):
         value = facet.get(key)
-        if isinstance(value, int) and not isinstance(value, bool):
-            ctx.sink.integer(ctx.subject, predicate, value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
+            ctx.sink.integer(ctx.subject, predicate, int(value))
 
 
 def declare_dataset(out: TripleSink, dataset: NamedNode, namespace: str, name: str) -> None:
@@ -335,7 +335,9 @@ def declare_job(out: TripleSink, job: NamedNode, namespace: str, name: str) -> N
 
 def associate(out: TripleSink, run: NamedNode, job: NamedNode, agent: NamedNode | None) -> None:
     """The run's qualified prov:Association whose prov:hadPlan is the job."""
-    association = ids.qualified("association", run.value, job.value, agent.value if agent else "")
+    # Named by run and job only: a parent facet (no agent) and the run's own events (with its
+    # producer) then describe the same association node.
+    association = ids.qualified("association", run.value, job.value)
     out.types(association, PROV.Association)
     out.add(association, PROV.hadPlan, job)
     if agent is not None:
