@@ -212,3 +212,27 @@ def test_a_store_on_disk_reopens_with_its_content(tmp_path):
     g.close()
     assert provgraph.open(path).stats() == counts
     shutil.rmtree(path)
+
+
+def _write_event(run_id, when, change):
+    facets = {"lifecycleStateChange": {"_producer": "p", "_schemaURL": "s", "lifecycleStateChange": change}} if change else {}
+    return {"eventType": "COMPLETE", "eventTime": when, "producer": "https://example.com/p", "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json",
+            "run": {"runId": run_id}, "job": {"namespace": "tests", "name": "writer"},
+            "outputs": [{"namespace": "warehouse", "name": "t", "facets": facets}]}
+
+
+def test_overwrite_and_drop_invalidate_the_previous_version(graph):
+    runs = ["00000000-0000-4000-8000-00000000000%d" % i for i in (1, 2, 3)]
+    events = [_write_event(runs[0], "2025-01-01T00:00:00Z", "CREATE"), _write_event(runs[1], "2025-01-02T00:00:00Z", "OVERWRITE"),
+              _write_event(runs[2], "2025-01-03T00:00:00Z", "DROP")]
+    graph.ingest([Source("lifecycle.json", json.dumps(events).encode())])
+    rows = graph.sparql("""SELECT DISTINCT ?run ?by ?at WHERE { ?v prov:wasGeneratedBy/pg:runId ?run ; prov:wasInvalidatedBy/pg:runId ?by ;
+        prov:invalidatedAtTime ?at } ORDER BY ?run""").records()
+    assert rows == [{"run": runs[0], "by": runs[1], "at": "2025-01-02T00:00:00Z"},
+                    {"run": runs[1], "by": runs[2], "at": "2025-01-03T00:00:00Z"}]
+    assert graph.stats()["dataset_versions"] == 2  # a DROP writes no new version; history is kept
+
+
+def test_real_spark_drop_is_recorded(graph):
+    graph.ingest([OPENLINEAGE / "events/compat-tests/spark-dataproc-simple-complete"])
+    assert graph.sparql("ASK { ?d a dcat:Dataset ; pg:droppedBy ?run . ?run a prov:Activity }")
