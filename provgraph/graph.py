@@ -17,6 +17,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, QueryBoolean, QuerySolutio
 from . import derive, ids, importers
 from .errors import InputRejected, QueryError, RecordProblem, SparqlError
 from .importers.openlineage import MappedBatch
+from .importers.triples import distinct_count
 from .queries import CannedQuery, load_catalogue
 from .sources import Source, expand_paths
 from .store import LineageStore, default_store_path, open_store
@@ -159,7 +160,7 @@ class LineageGraph:
                 runs |= batch.runs
                 datasets |= batch.datasets
             summary.sources.append(SourceSummary(batch.source.name, batch.source.sha256, batch.importer, batch.records,
-                                                 batch.accepted, len(set(batch.triples)), status, batch.rejected,
+                                                 batch.accepted, distinct_count(batch.triples), status, batch.rejected,
                                                  batch.warnings, batch.unmapped_facets))
         if runs or datasets:
             summary.derived_triples = derive.rederive(self.store, runs, datasets)

@@ -9,6 +9,7 @@ whose kind is readable from its path.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from urllib.parse import quote
 
 from pyoxigraph import NamedNode
@@ -33,6 +34,7 @@ KIND_PREFIXES: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=65536)
 def _seg(text: str) -> str:
     return quote(text, safe="")
 

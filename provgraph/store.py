@@ -12,11 +12,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable
 
-from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, Store, Triple
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Store, Triple
 
 from . import __version__, ids
 from .errors import StoreError
 from .importers.fields import xsd_datetime
+from .importers.triples import distinct_count, ntriples_of
 from .vocab import DCTERMS, PG, PREFIXES, PROV, RDF_TYPE, XSD
 
 DEFAULT_STORE_PATH = "./provgraph-data"
@@ -55,11 +56,13 @@ class LineageStore:
     def has_batch(self, sha256: str) -> bool:
         return self.oxigraph.contains_named_graph(ids.batch_graph(sha256))
 
-    def write_batch(self, triples: list[Triple], *, sha256: str, source_name: str, importer: str,
+    def write_batch(self, triples: "Iterable[Triple | str]", *, sha256: str, source_name: str, importer: str,
                     records: int, accepted: int, rejected: int, ingested_at: datetime | None = None) -> NamedNode:
         """Write one batch into its own named graph and describe it in the catalog graph as a
         ``prov:Bundle`` (source name, sha256 of its bytes, ingest time in UTC, importer and its
-        version, record/triple counts). If writing fails, the batch graph is removed again."""
+        version, record/triple counts). ``triples`` is a :class:`~provgraph.importers.triples.TripleBuffer`
+        or a list of :class:`pyoxigraph.Triple` (or N-Triples lines). If writing fails, the batch
+        graph is removed again."""
         graph = ids.batch_graph(sha256)
         moment = ingested_at or datetime.now(timezone.utc)
         catalog = [
@@ -73,11 +76,11 @@ class LineageStore:
             Quad(graph, PG.recordCount, _int(records), ids.CATALOG_GRAPH),
             Quad(graph, PG.acceptedCount, _int(accepted), ids.CATALOG_GRAPH),
             Quad(graph, PG.rejectedCount, _int(rejected), ids.CATALOG_GRAPH),
-            Quad(graph, PG.tripleCount, _int(len(set(triples))), ids.CATALOG_GRAPH),
+            Quad(graph, PG.tripleCount, _int(distinct_count(triples)), ids.CATALOG_GRAPH),
         ]
         try:
             self.oxigraph.add_graph(graph)
-            self._bulk(Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+            self.load_lines(ntriples_of(triples), graph)
             self.oxigraph.extend(catalog)
         except Exception:
             self.remove_batch(sha256)
@@ -99,7 +102,15 @@ class LineageStore:
         for graph in contents:
             if self.oxigraph.contains_named_graph(graph):
                 self.oxigraph.remove_graph(graph)
-        self._bulk(Quad(t.subject, t.predicate, t.object, graph) for graph, triples in contents.items() for t in triples)
+        text = "".join(f"{t.subject} {t.predicate} {t.object} {graph} .\n" for graph, triples in contents.items() for t in triples)
+        if text:
+            self.oxigraph.bulk_load(text.encode("utf-8"), RdfFormat.N_QUADS, lenient=True)
+
+    def load_lines(self, text: str, graph: NamedNode) -> None:
+        """Bulk-load N-Triples ``text`` (made by provgraph from checked terms, so the parser may
+        skip re-validating IRIs) into ``graph``."""
+        if text:
+            self.oxigraph.bulk_load(text.encode("utf-8"), RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
 
     def _bulk(self, quads: Iterable[Quad]) -> None:
         chunk: list[Quad] = []

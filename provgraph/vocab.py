@@ -16,10 +16,21 @@ class Namespace(str):
     def __getattr__(self, local: str) -> NamedNode:
         if local.startswith("__"):
             raise AttributeError(local)
-        return NamedNode(self + local)
+        return _term(self + local)
 
     def __getitem__(self, local: str) -> NamedNode:  # type: ignore[override]
-        return NamedNode(self + local)
+        return _term(self + local)
+
+
+_TERMS: dict[str, NamedNode] = {}
+
+
+def _term(iri: str) -> NamedNode:
+    # Terms are looked up once per triple during ingest: reuse the node instead of re-validating.
+    node = _TERMS.get(iri)
+    if node is None:
+        node = _TERMS[iri] = NamedNode(iri)
+    return node
 
 
 PROV = Namespace("http://www.w3.org/ns/prov#")

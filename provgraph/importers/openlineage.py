@@ -19,6 +19,7 @@ from ..errors import RecordProblem
 from ..sources import Source, parse_json_records
 from ..vocab import DCAT, DCTERMS, MLS, PG, PROV, RDFS, RUN_STATES
 from .fields import RecordReader, xsd_datetime
+from .memo import Memo, fingerprint
 from .openlineage_facets import (
     DATASET_FACETS,
     INPUT_FACETS,
@@ -31,12 +32,14 @@ from .openlineage_facets import (
     declare_field,
     declare_job,
 )
-from .triples import TripleSink
+from .triples import TripleBuffer, TripleSink
 
 NAME = "openlineage"
 LIFECYCLE_CHANGES = ("ALTER", "CREATE", "DROP", "OVERWRITE", "RENAME", "TRUNCATE")
 #: Facet keys the importer reads itself rather than through a facet table.
 _OWN_DATASET_FACETS = {"version", "columnLineage", "lifecycleStateChange"}
+#: Job facets whose triples also describe the run (so their mapping cannot be reused across runs).
+_RUN_DEPENDENT_JOB_FACETS = {"sourceCodeLocation"}
 
 
 @dataclass
@@ -53,7 +56,7 @@ class MappedBatch:
     importer: str
     records: int = 0
     accepted: int = 0
-    triples: list[Triple] = field(default_factory=list)
+    triples: TripleBuffer = field(default_factory=TripleBuffer)
     runs: set[NamedNode] = field(default_factory=set)
     datasets: set[NamedNode] = field(default_factory=set)
     rejected: list[RecordProblem] = field(default_factory=list)
@@ -77,10 +80,11 @@ def import_source(source: Source) -> MappedBatch:
     records, problems = parse_json_records(source)
     batch.rejected.extend(problems)
     batch.records = len(records) + sum(1 for p in problems if p.record is not None)
+    memo = Memo()
     for index, record in records:
         reader = RecordReader(source.name, index)
         sink = TripleSink()
-        touched = _map_event(record, reader, sink, batch.unmapped_facets)
+        touched = _map_event(record, reader, sink, batch.unmapped_facets, memo)
         batch.warnings.extend(reader.warnings)
         if reader.problems:
             batch.rejected.extend(reader.problems)
@@ -92,7 +96,7 @@ def import_source(source: Source) -> MappedBatch:
     return batch
 
 
-def _map_event(record: object, r: RecordReader, out: TripleSink, unmapped: Counter) -> tuple[set, set]:
+def _map_event(record: object, r: RecordReader, out: TripleSink, unmapped: Counter, memo: Memo | None = None) -> tuple[set, set]:
     runs: set[NamedNode] = set()
     datasets: set[NamedNode] = set()
     if not isinstance(record, dict):
@@ -118,32 +122,32 @@ def _map_event(record: object, r: RecordReader, out: TripleSink, unmapped: Count
         out.text(producer, DCTERMS.identifier, producer_url)
 
     if "run" in record:
-        _map_run_event(record, r, out, unmapped, event_time, producer, runs, datasets)
+        _map_run_event(record, r, out, unmapped, event_time, producer, runs, datasets, memo)
     elif "dataset" in record:
         dataset_block = r.obj(record, "dataset", "dataset", required=True)
         if dataset_block is not None:
-            datasets.add(_map_dataset(dataset_block, "dataset", r, out, unmapped, run=None, run_id=None))
+            datasets.add(_map_dataset(dataset_block, "dataset", r, out, unmapped, run=None, run_id=None, memo=memo))
     else:
-        job = _map_job(record, r, out, unmapped, run=None)
+        job = _map_job(record, r, out, unmapped, run=None, memo=memo)
         if job is not None:
             for path, item in r.objects(record, "inputs", "inputs"):
-                d = _map_dataset(item, path, r, out, unmapped, run=None, run_id=None)
+                d = _map_dataset(item, path, r, out, unmapped, run=None, run_id=None, memo=memo)
                 datasets.add(d)
                 out.add(job, PG.plannedInput, d)
             for path, item in r.objects(record, "outputs", "outputs"):
-                d = _map_dataset(item, path, r, out, unmapped, run=None, run_id=None)
+                d = _map_dataset(item, path, r, out, unmapped, run=None, run_id=None, memo=memo)
                 datasets.add(d)
                 out.add(job, PG.plannedOutput, d)
     return runs, datasets
 
 
-def _map_run_event(record, r, out, unmapped, event_time, producer, runs, datasets) -> None:
+def _map_run_event(record, r, out, unmapped, event_time, producer, runs, datasets, memo=None) -> None:
     event_type = r.string(record, "eventType", "eventType") or "OTHER"
     if event_type not in RUN_STATES:
         r.fail("eventType", f"unknown value {event_type!r}; expected one of {', '.join(RUN_STATES)}")
     run_block = r.obj(record, "run", "run", required=True) or {}
     run_id = r.uuid(run_block, "runId", "run.runId")
-    job = _map_job(record, r, out, unmapped, run=ids.run(run_id) if run_id else None)
+    job = _map_job(record, r, out, unmapped, run=ids.run(run_id) if run_id else None, memo=memo)
     if not run_id or job is None or event_time is None or event_type not in RUN_STATES:
         return
     run = ids.run(run_id)
@@ -167,7 +171,7 @@ def _map_run_event(record, r, out, unmapped, event_time, producer, runs, dataset
         handler(FacetContext(r, out, run, path, run=run, run_id=run_id), facet)
 
     for path, item in r.objects(record, "inputs", "inputs"):
-        dataset = _map_dataset(item, path, r, out, unmapped, run=run, run_id=run_id)
+        dataset = _map_dataset(item, path, r, out, unmapped, run=run, run_id=run_id, memo=memo)
         datasets.add(dataset)
         out.add(run, PROV.used, dataset)
         version = _version_facet(item, path, r)
@@ -184,7 +188,7 @@ def _map_run_event(record, r, out, unmapped, event_time, producer, runs, dataset
                 handler(FacetContext(r, out, dataset, fpath, run=run, run_id=run_id), facet)
 
     for path, item in r.objects(record, "outputs", "outputs"):
-        dataset = _map_dataset(item, path, r, out, unmapped, run=run, run_id=run_id)
+        dataset = _map_dataset(item, path, r, out, unmapped, run=run, run_id=run_id, memo=memo)
         datasets.add(dataset)
         ns, name = item.get("namespace"), item.get("name")
         if not (isinstance(ns, str) and isinstance(name, str)):
@@ -202,7 +206,7 @@ def _map_run_event(record, r, out, unmapped, event_time, producer, runs, dataset
         declared_type = facets.get("datasetType")
         if isinstance(declared_type, dict) and str(declared_type.get("datasetType", "")).upper() == "MODEL":
             out.types(generated, MLS.Model)
-        _column_lineage(facets, f"{path}.facets", r, out, run, dataset, ns, name)
+        _column_lineage(facets, f"{path}.facets", r, out, run, dataset, ns, name, memo)
         for key, facet, fpath in _facets(item, "outputFacets", f"{path}.outputFacets", r):
             handler = OUTPUT_FACETS.get(key)
             if handler is None:
@@ -211,7 +215,7 @@ def _map_run_event(record, r, out, unmapped, event_time, producer, runs, dataset
                 handler(FacetContext(r, out, generated, fpath, run=run, run_id=run_id), facet)
 
 
-def _map_job(record, r, out, unmapped, run: NamedNode | None) -> NamedNode | None:
+def _map_job(record, r, out, unmapped, run: NamedNode | None, memo: Memo | None = None) -> NamedNode | None:
     job_block = r.obj(record, "job", "job", required=True)
     if job_block is None:
         return None
@@ -220,29 +224,47 @@ def _map_job(record, r, out, unmapped, run: NamedNode | None) -> NamedNode | Non
     if not (namespace and name):
         return None
     job = ids.job(namespace, name)
-    declare_job(out, job, namespace, name)
-    for key, facet, path in _facets(job_block, "facets", "job.facets", r):
-        handler = JOB_FACETS.get(key)
-        if handler is None:
-            unmapped[f"job.{key}"] += 1
-            continue
-        handler(FacetContext(r, out, job, path, run=run), facet)
+
+    def compute(sink: TripleSink, counts: Counter) -> None:
+        declare_job(sink, job, namespace, name)
+        for key, facet, path in _facets(job_block, "facets", "job.facets", r):
+            handler = JOB_FACETS.get(key)
+            if handler is None:
+                counts[f"job.{key}"] += 1
+                continue
+            handler(FacetContext(r, sink, job, path, run=run), facet)
+
+    facets = job_block.get("facets")
+    if memo is None or run is not None and isinstance(facets, dict) and any(k in _RUN_DEPENDENT_JOB_FACETS for k in facets):
+        compute(out, unmapped)
+    else:
+        memo.run(("job", namespace, name, fingerprint(facets)), r, out, unmapped, compute)
     return job
 
 
-def _map_dataset(item: dict, path: str, r, out, unmapped, run, run_id) -> NamedNode | None:
+def _map_dataset(item: dict, path: str, r, out, unmapped, run, run_id, memo: Memo | None = None) -> NamedNode | None:
     namespace = r.string(item, "namespace", f"{path}.namespace", required=True)
     name = r.string(item, "name", f"{path}.name", required=True)
     if not (namespace and name):
         return None
     dataset = ids.dataset(namespace, name)
-    declare_dataset(out, dataset, namespace, name)
-    for key, facet, fpath in _facets(item, "facets", f"{path}.facets", r):
-        handler = DATASET_FACETS.get(key)
-        if handler is not None:
-            handler(FacetContext(r, out, dataset, fpath, run=run, run_id=run_id, namespace=namespace, name=name), facet)
-        elif key not in _OWN_DATASET_FACETS:
-            unmapped[f"dataset.{key}"] += 1
+
+    def compute(sink: TripleSink, counts: Counter) -> None:
+        declare_dataset(sink, dataset, namespace, name)
+        for key, facet, fpath in _facets(item, "facets", f"{path}.facets", r):
+            handler = DATASET_FACETS.get(key)
+            if handler is not None:
+                handler(FacetContext(r, sink, dataset, fpath, run=run, run_id=run_id, namespace=namespace, name=name), facet)
+            elif key not in _OWN_DATASET_FACETS:
+                counts[f"dataset.{key}"] += 1
+
+    facets = item.get("facets")
+    if memo is None:
+        compute(out, unmapped)
+    else:
+        # The dataset facets describe the persistent dataset, not the run: the run is not part of the key.
+        described = {k: v for k, v in facets.items() if k not in _OWN_DATASET_FACETS} if isinstance(facets, dict) else facets
+        memo.run(("dataset", namespace, name, fingerprint(described)), r, out, unmapped, compute)
     return dataset
 
 
@@ -289,37 +311,52 @@ def _declare_version(out: TripleSink, version: NamedNode, dataset: NamedNode, na
 
 
 def _column_lineage(facets: dict, path: str, r: RecordReader, out: TripleSink, run: NamedNode,
-                    dataset: NamedNode, namespace: str, name: str) -> None:
+                    dataset: NamedNode, namespace: str, name: str, memo: Memo | None = None) -> None:
     """``columnLineage`` (ColumnLineageDatasetFacet 1-0-x … 1-2-0): each output field
     ``prov:wasDerivedFrom`` each input field, with a qualified prov:Derivation carrying the
     run, transformation type and subtype, description and the ``masking`` flag."""
     facet = facets.get("columnLineage")
     if not isinstance(facet, dict):
         return
-    cl_path = f"{path}.columnLineage"
-    fields = r.obj(facet, "fields", f"{cl_path}.fields", required=True) or {}
-    for out_field, spec in fields.items():
-        spec_path = f"{cl_path}.fields.{out_field}"
-        if not isinstance(spec, dict):
-            r.fail(spec_path, "expected an object")
-            continue
-        target = ids.field(namespace, name, out_field)
-        declare_field(out, dataset, target, out_field)
-        legacy = (r.string(spec, "transformationType", f"{spec_path}.transformationType"),
-                  r.string(spec, "transformationDescription", f"{spec_path}.transformationDescription"))
-        for in_path, source in r.objects(spec, "inputFields", f"{spec_path}.inputFields", required=True):
-            _field_derivation(source, in_path, r, out, run, target, legacy, qualify_only=False)
-    for in_path, source in r.objects(facet, "dataset", f"{cl_path}.dataset"):
-        _field_derivation(source, in_path, r, out, run, dataset, (None, None), qualify_only=True)
+
+    def compute(sink: TripleSink, counts: Counter) -> tuple:
+        # The fields and their derivations are the same in every run of a job; only the
+        # qualified prov:Derivation nodes name the run, so they are made per run below.
+        cl_path = f"{path}.columnLineage"
+        plan = []
+        fields = r.obj(facet, "fields", f"{cl_path}.fields", required=True) or {}
+        for out_field, spec in fields.items():
+            spec_path = f"{cl_path}.fields.{out_field}"
+            if not isinstance(spec, dict):
+                r.fail(spec_path, "expected an object")
+                continue
+            target = ids.field(namespace, name, out_field)
+            declare_field(sink, dataset, target, out_field)
+            legacy = (r.string(spec, "transformationType", f"{spec_path}.transformationType"),
+                      r.string(spec, "transformationDescription", f"{spec_path}.transformationDescription"))
+            for in_path, source in r.objects(spec, "inputFields", f"{spec_path}.inputFields", required=True):
+                plan.append(_field_source(source, in_path, r, sink, target, legacy, qualify_only=False))
+        for in_path, source in r.objects(facet, "dataset", f"{cl_path}.dataset"):
+            plan.append(_field_source(source, in_path, r, sink, dataset, (None, None), qualify_only=True))
+        return tuple(p for p in plan if p is not None)
+
+    if memo is None:
+        plan = compute(out, Counter())
+    else:
+        plan = memo.run(("columnLineage", namespace, name, fingerprint(facet)), r, out, Counter(), compute)
+    for target, origin, steps in plan:
+        _derivations(out, run, target, origin, steps)
 
 
-def _field_derivation(source: dict, path: str, r: RecordReader, out: TripleSink, run: NamedNode,
-                      target: NamedNode, legacy: tuple, qualify_only: bool) -> None:
+def _field_source(source: dict, path: str, r: RecordReader, out: TripleSink, target: NamedNode,
+                  legacy: tuple, qualify_only: bool) -> tuple | None:
+    """The input field of one derivation: declared, linked to ``target`` by prov:wasDerivedFrom
+    (unless ``qualify_only``); returns ``(target, origin, transformation steps)``."""
     ns = r.string(source, "namespace", f"{path}.namespace", required=True)
     name = r.string(source, "name", f"{path}.name", required=True)
     column = r.string(source, "field", f"{path}.field", required=True)
     if not (ns and name and column):
-        return
+        return None
     input_dataset = ids.dataset(ns, name)
     declare_dataset(out, input_dataset, ns, name)
     origin = ids.field(ns, name, column)
@@ -330,6 +367,10 @@ def _field_derivation(source: dict, path: str, r: RecordReader, out: TripleSink,
     steps = [(r.string(t, "type", f"{p}.type", required=True), r.string(t, "subtype", f"{p}.subtype"),
               r.string(t, "description", f"{p}.description"), r.boolean(t, "masking", f"{p}.masking"))
              for p, t in transformations] or [(legacy[0], None, legacy[1], None)]
+    return target, origin, tuple(steps)
+
+
+def _derivations(out: TripleSink, run: NamedNode, target: NamedNode, origin: NamedNode, steps: tuple) -> None:
     for kind, subtype, description, masking in steps:
         derivation = ids.qualified("derivation", target.value, origin.value, run.value, kind or "", subtype or "")
         out.types(derivation, PROV.Derivation)
