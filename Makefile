@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install clean
+.PHONY: demo test install clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,3 +22,8 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) provgraph-data demo-store
+
+# The benchmark suite on the synthetic platform (benchmarks/run.py); SCALE=5 for the big run.
+SCALE ?= 1
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py --scale $(SCALE)

@@ -177,5 +177,23 @@ def stats(ctx: click.Context) -> None:
         click.echo(render(batches, "table"))
 
 
+@main.command()
+@click.option("--scale", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+              help="Size of the platform: scale 1 ingests to about one million triples.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same bytes.")
+@click.option("--days", type=click.IntRange(min=1), default=365, show_default=True, help="Days of runs from 2025-01-01.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write here instead of standard output.")
+def generate(scale: float, seed: int, days: int, output: str | None) -> None:
+    """Write a synthetic one-year ML platform as OpenLineage NDJSON (for benchmarks and trials)."""
+    from . import generate as platform
+
+    if output:
+        with open(output, "w", encoding="utf-8") as out:
+            count = platform.write(out, scale, seed, days)
+        click.echo(f"wrote {count} events to {output}", err=True)
+    else:
+        platform.write(sys.stdout, scale, seed, days)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

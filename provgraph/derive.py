@@ -30,7 +30,7 @@ from pyoxigraph import Literal, NamedNode, Triple
 from . import ids
 from .importers.triples import datetime_literal
 from .store import LineageStore
-from .vocab import PG, PROV, TERMINAL_STATES
+from .vocab import DCAT, PG, PROV, RDF_TYPE, TERMINAL_STATES
 
 _BATCH_PREFIX = ids.KIND_PREFIXES["batch"]
 #: How many IRIs go into one VALUES block.
@@ -159,73 +159,87 @@ def _invalidation(version: NamedNode, run: NamedNode, moment: datetime) -> list[
 
 # --- reading the store -----------------------------------------------------------------------
 
-def _chunks(items):
-    items = sorted(items, key=lambda n: n.value)
-    for i in range(0, len(items), _CHUNK):
-        yield " ".join(str(n) for n in items[i:i + _CHUNK])
+def _objects(store: LineageStore, subject, predicate) -> list:
+    return [q.object for q in store.oxigraph.quads_for_pattern(subject, predicate, None, None)]
+
+
+def _subjects(store: LineageStore, predicate, obj) -> list:
+    return [q.subject for q in store.oxigraph.quads_for_pattern(None, predicate, obj, None)]
+
+
+# These lookups read the union of all graphs, like the canned queries, but through the store's
+# indexes directly: one SPARQL query per chunk of runs cost more than the ingest itself.
+
+def _is_dataset(store: LineageStore, node) -> bool:
+    return next(iter(store.oxigraph.quads_for_pattern(node, RDF_TYPE, DCAT.Dataset, None)), None) is not None
 
 
 def _datasets_of_runs(store: LineageStore, runs) -> set[NamedNode]:
     found = set()
-    for values in _chunks(runs):
-        for row in store.select(f"""SELECT DISTINCT ?d WHERE {{ VALUES ?run {{ {values} }}
-              {{ ?run prov:used ?d . ?d a dcat:Dataset }}
-              UNION {{ ?v prov:wasGeneratedBy ?run ; prov:specializationOf ?d }}
-              UNION {{ ?d pg:droppedBy ?run }} }}"""):
-            found.add(row["d"])
+    for run in runs:
+        found.update(d for d in _objects(store, run, PROV.used) if _is_dataset(store, d))
+        for version in _subjects(store, PROV.wasGeneratedBy, run):
+            found.update(_objects(store, version, PROV.specializationOf))
+        found.update(_subjects(store, PG.droppedBy, run))
     return found
 
 
 def _versions(store: LineageStore, datasets) -> dict[NamedNode, list[_Version]]:
     found: dict[NamedNode, list[_Version]] = defaultdict(list)
-    for values in _chunks(datasets):
-        for row in store.select(f"""SELECT DISTINCT ?d ?v ?run ?change WHERE {{ VALUES ?d {{ {values} }}
-              ?v prov:specializationOf ?d ; prov:wasGeneratedBy ?run .
-              OPTIONAL {{ ?v pg:lifecycleStateChange ?change }} }}"""):
-            change = row["change"].value if row["change"] is not None else None
-            found[row["d"]].append(_Version(row["v"], row["run"], change))
+    for dataset in datasets:
+        rows = set()
+        for version in set(_subjects(store, PROV.specializationOf, dataset)):
+            changes = {c.value for c in _objects(store, version, PG.lifecycleStateChange)} or {None}
+            for run in set(_objects(store, version, PROV.wasGeneratedBy)):
+                rows.update(_Version(version, run, change) for change in changes)
+        if rows:
+            found[dataset] = sorted(rows, key=lambda v: (v.iri.value, v.run.value, v.change or ""))
     return found
 
 
 def _readers(store: LineageStore, datasets) -> dict[NamedNode, list[tuple[NamedNode, NamedNode | None]]]:
     """For each dataset, ``(run, pinned version or None)`` for every run whose events say it read it."""
     found: dict[NamedNode, set] = defaultdict(set)
-    for values in _chunks(datasets):
-        for row in store.select(f"""SELECT DISTINCT ?d ?run WHERE {{ VALUES ?d {{ {values} }} ?run prov:used ?d }}"""):
-            found[row["d"]].add((row["run"], None))
-        for row in store.select(f"""SELECT DISTINCT ?d ?run ?v WHERE {{ VALUES ?d {{ {values} }}
-              ?v prov:specializationOf ?d .
-              GRAPH ?g {{ ?run prov:used ?v }} FILTER(STRSTARTS(STR(?g), "{_BATCH_PREFIX}")) }}"""):
-            found[row["d"]].discard((row["run"], None))
-            found[row["d"]].add((row["run"], row["v"]))
-    return {d: sorted(rs, key=lambda x: (x[0].value, x[1].value if x[1] else "")) for d, rs in found.items()}
+    for dataset in datasets:
+        readers = found[dataset]
+        readers.update((run, None) for run in _subjects(store, PROV.used, dataset))
+        for version in set(_subjects(store, PROV.specializationOf, dataset)):
+            for quad in store.oxigraph.quads_for_pattern(None, PROV.used, version, None):
+                if isinstance(quad.graph_name, NamedNode) and quad.graph_name.value.startswith(_BATCH_PREFIX):
+                    readers.discard((quad.subject, None))
+                    readers.add((quad.subject, version))
+    return {d: sorted(rs, key=lambda x: (x[0].value, x[1].value if x[1] else "")) for d, rs in found.items() if rs}
 
 
 def _outputs(store: LineageStore, runs) -> dict[NamedNode, list[tuple[NamedNode, NamedNode]]]:
     found: dict[NamedNode, list] = defaultdict(list)
-    for values in _chunks(runs):
-        for row in store.select(f"""SELECT DISTINCT ?run ?v ?d WHERE {{ VALUES ?run {{ {values} }}
-              ?v prov:wasGeneratedBy ?run ; prov:specializationOf ?d }}"""):
-            found[row["run"]].append((row["v"], row["d"]))
+    for run in runs:
+        pairs = {(v, d) for v in _subjects(store, PROV.wasGeneratedBy, run) for d in _objects(store, v, PROV.specializationOf)}
+        if pairs:
+            found[run] = sorted(pairs, key=lambda p: (p[0].value, p[1].value))
     return found
 
 
 def _drops(store: LineageStore, datasets) -> dict[NamedNode, list[NamedNode]]:
     found: dict[NamedNode, list] = defaultdict(list)
-    for values in _chunks(datasets):
-        for row in store.select(f"SELECT DISTINCT ?d ?run WHERE {{ VALUES ?d {{ {values} }} ?d pg:droppedBy ?run }}"):
-            found[row["d"]].append(row["run"])
+    for dataset in datasets:
+        runs = sorted(set(_objects(store, dataset, PG.droppedBy)), key=lambda n: n.value)
+        if runs:
+            found[dataset] = runs
     return found
 
 
 def _run_times(store: LineageStore, runs) -> dict[NamedNode, RunTimes]:
     found: dict[NamedNode, RunTimes] = defaultdict(RunTimes)
-    for values in _chunks(runs):
-        for row in store.select(f"""SELECT DISTINCT ?run ?type ?t WHERE {{ VALUES ?run {{ {values} }}
-              ?e pg:run ?run ; pg:eventType ?type ; prov:atTime ?t }}"""):
-            state = row["type"].value.rsplit("#", 1)[-1]
-            moment = datetime.fromisoformat(row["t"].value.replace("Z", "+00:00"))
-            times = found[row["run"]]
+    for run in runs:
+        rows = set()
+        for event in set(_subjects(store, PG.run, run)):
+            types, moments = set(_objects(store, event, PG.eventType)), set(_objects(store, event, PROV.atTime))
+            rows.update((t, m) for t in types for m in moments)
+        for kind, at in rows:
+            state = kind.value.rsplit("#", 1)[-1]
+            moment = datetime.fromisoformat(at.value.replace("Z", "+00:00"))
+            times = found[run]
             times.events.append((moment, state))
             if state == "START":
                 times.starts.append(moment)
