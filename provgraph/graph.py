@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -17,9 +18,9 @@ from pyoxigraph import BlankNode, Literal, NamedNode, QueryBoolean, QuerySolutio
 from . import derive, ids, importers
 from .errors import InputRejected, QueryError, RecordProblem, SparqlError
 from .importers.openlineage import MappedBatch
-from .importers.triples import distinct_count
+from .importers.triples import distinct_count, ntriples_of
 from .queries import CannedQuery, load_catalogue
-from .sources import Source, expand_paths
+from .sources import Source, expand_paths, file_source
 from .store import LineageStore, default_store_path, open_store
 from .vocab import PREFIXES
 
@@ -34,6 +35,8 @@ EXPORT_FORMATS = {
 #: Formats that keep the named graphs (one per batch); the others flatten the union.
 DATASET_FORMATS = ("trig", "nquads")
 DEFAULT_ROW_LIMIT = 100_000
+#: Records per part when a large file is streamed (see :meth:`LineageGraph._stream`).
+STREAM_RECORDS = 5_000
 
 
 @dataclass
@@ -139,7 +142,9 @@ class LineageGraph:
             else:
                 try:
                     importer = importers.get(format) if format else importers.detect(source)
-                    batch = importer.import_source(source)
+                    if source.streamed and not hasattr(importer, "import_stream"):
+                        source = source.loaded()
+                    batch = self._stream(source, importer, skip_invalid) if source.streamed else importer.import_source(source)
                 except InputRejected as exc:
                     problems.extend(exc.problems)
                     summary.sources.append(SourceSummary(source.name, source.sha256, format or "-", 0, 0, 0, "rejected", exc.problems))
@@ -149,30 +154,81 @@ class LineageGraph:
             if progress:
                 progress(source.name, done, len(sources))
         if problems and not skip_invalid:
+            for batch in mapped:
+                if batch.source.streamed:
+                    self.store.remove_batch(batch.source.sha256)
             raise InputRejected(problems)
         runs, datasets = set(), set()
         for batch in mapped:
             status = "ingested" if batch.accepted else "rejected"
+            counts = dict(sha256=batch.source.sha256, source_name=batch.source.name, importer=batch.importer,
+                          records=batch.records, accepted=batch.accepted, rejected=len({p.record for p in batch.rejected}))
+            triples = distinct_count(batch.triples)
+            if batch.accepted and batch.source.streamed:
+                triples = self.store.graph_size(ids.batch_graph(batch.source.sha256))
+                self.store.finish_batch(**counts, triples=triples)
+            elif batch.accepted:
+                self.store.write_batch(batch.triples, **counts)
+            elif batch.source.streamed:
+                self.store.remove_batch(batch.source.sha256)
             if batch.accepted:
-                self.store.write_batch(batch.triples, sha256=batch.source.sha256, source_name=batch.source.name,
-                                       importer=batch.importer, records=batch.records, accepted=batch.accepted,
-                                       rejected=len({p.record for p in batch.rejected}))
                 runs |= batch.runs
                 datasets |= batch.datasets
             summary.sources.append(SourceSummary(batch.source.name, batch.source.sha256, batch.importer, batch.records,
-                                                 batch.accepted, distinct_count(batch.triples), status, batch.rejected,
+                                                 batch.accepted, triples, status, batch.rejected,
                                                  batch.warnings, batch.unmapped_facets))
         if runs or datasets:
             summary.derived_triples = derive.rederive(self.store, runs, datasets)
         self.store.flush()
         return summary
 
+    def _stream(self, source: Source, importer, skip_invalid: bool) -> MappedBatch:
+        """Map a large NDJSON file part by part, loading each part's triples into the batch graph
+        at once, so memory stays flat. Returns the batch's counts and problems (its ``triples``
+        empty: they are in the store). The graph is removed again when the batch is refused —
+        here for a file-level problem, or by :meth:`ingest` when any source has problems."""
+        total = MappedBatch(source=source, importer=importer.NAME)
+        graph = self.store.begin_batch(source.sha256)
+        writing = True
+        # One part is loaded (in Rust, without the GIL) while the next one is mapped in Python.
+        loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="provgraph-load")
+        loading = None
+        try:
+            for part in importer.import_stream(source, STREAM_RECORDS):
+                total.records += part.records
+                total.accepted += part.accepted
+                total.rejected.extend(part.rejected)
+                total.warnings.extend(part.warnings)
+                total.unmapped_facets.update(part.unmapped_facets)
+                total.runs |= part.runs
+                total.datasets |= part.datasets
+                if part.rejected and (not skip_invalid or any(p.record is None for p in part.rejected)):
+                    writing = False  # keep reading, to list every problem
+                if loading is not None:
+                    loading.result()
+                    loading = None
+                if writing:
+                    loading = loader.submit(self.store.load_lines, ntriples_of(part.triples), graph)
+            if loading is not None:
+                loading.result()
+        except BaseException:
+            loader.shutdown(wait=True)
+            self.store.remove_batch(source.sha256)
+            raise
+        loader.shutdown(wait=True)
+        if any(p.record is None for p in total.rejected):
+            # Like an unreadable whole file: nothing of it is stored, even with skip_invalid.
+            total.accepted, total.runs, total.datasets = 0, set(), set()
+        if not writing or not total.accepted:
+            self.store.remove_batch(source.sha256)
+        return total
+
     @staticmethod
     def _sources(inputs) -> list[Source]:
         items = [inputs] if isinstance(inputs, (str, os.PathLike, Source)) else list(inputs)
         sources = [i for i in items if isinstance(i, Source)]
         paths = [i for i in items if not isinstance(i, Source)]
-        return sources + [Source(str(p), Path(p).read_bytes()) for p in expand_paths(paths)]
+        return sources + [file_source(p) for p in expand_paths(paths)]
 
     # --- queries --------------------------------------------------------------------------
     def catalogue(self) -> dict[str, CannedQuery]:

@@ -24,6 +24,8 @@ DEFAULT_STORE_PATH = "./provgraph-data"
 STORE_ENV = "PROVGRAPH_STORE"
 #: pyoxigraph's bulk loader takes quads in chunks of this many.
 BULK_CHUNK = 100_000
+#: Derived quads are bulk-loaded in texts of at most about this many lines (bounds memory).
+BULK_LINES = 500_000
 
 
 def default_store_path() -> str:
@@ -63,9 +65,31 @@ class LineageStore:
         version, record/triple counts). ``triples`` is a :class:`~provgraph.importers.triples.TripleBuffer`
         or a list of :class:`pyoxigraph.Triple` (or N-Triples lines). If writing fails, the batch
         graph is removed again."""
+        graph = self.begin_batch(sha256)
+        try:
+            self.load_lines(ntriples_of(triples), graph)
+            self.finish_batch(sha256, source_name=source_name, importer=importer, records=records, accepted=accepted,
+                              rejected=rejected, triples=distinct_count(triples), ingested_at=ingested_at)
+        except Exception:
+            self.remove_batch(sha256)
+            raise
+        return graph
+
+    def begin_batch(self, sha256: str) -> NamedNode:
+        """Create the named graph of a batch whose triples are then loaded in parts
+        (:meth:`load_lines`) and which :meth:`finish_batch` enters in the catalog."""
         graph = ids.batch_graph(sha256)
+        self.oxigraph.add_graph(graph)
+        return graph
+
+    def finish_batch(self, sha256: str, *, source_name: str, importer: str, records: int, accepted: int, rejected: int,
+                     triples: int | None = None, ingested_at: datetime | None = None) -> None:
+        """Describe a written batch in the catalog graph; ``triples`` None counts the batch graph."""
+        graph = ids.batch_graph(sha256)
+        if triples is None:
+            triples = self.graph_size(graph)
         moment = ingested_at or datetime.now(timezone.utc)
-        catalog = [
+        self.oxigraph.extend([
             Quad(graph, RDF_TYPE, PROV.Bundle, ids.CATALOG_GRAPH),
             Quad(graph, RDF_TYPE, PROV.Entity, ids.CATALOG_GRAPH),
             Quad(graph, DCTERMS.source, Literal(source_name), ids.CATALOG_GRAPH),
@@ -76,16 +100,13 @@ class LineageStore:
             Quad(graph, PG.recordCount, _int(records), ids.CATALOG_GRAPH),
             Quad(graph, PG.acceptedCount, _int(accepted), ids.CATALOG_GRAPH),
             Quad(graph, PG.rejectedCount, _int(rejected), ids.CATALOG_GRAPH),
-            Quad(graph, PG.tripleCount, _int(distinct_count(triples)), ids.CATALOG_GRAPH),
-        ]
-        try:
-            self.oxigraph.add_graph(graph)
-            self.load_lines(ntriples_of(triples), graph)
-            self.oxigraph.extend(catalog)
-        except Exception:
-            self.remove_batch(sha256)
-            raise
-        return graph
+            Quad(graph, PG.tripleCount, _int(triples), ids.CATALOG_GRAPH),
+        ])
+
+    def graph_size(self, graph: NamedNode) -> int:
+        """How many triples a named graph holds."""
+        result = self.oxigraph.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
+        return int(next(iter(result))["n"].value)
 
     def remove_batch(self, sha256: str) -> None:
         """Remove a batch's graph and its catalog entry (used to undo a half-written ingest)."""
@@ -102,9 +123,17 @@ class LineageStore:
         for graph in contents:
             if self.oxigraph.contains_named_graph(graph):
                 self.oxigraph.remove_graph(graph)
-        text = "".join(f"{t.subject} {t.predicate} {t.object} {graph} .\n" for graph, triples in contents.items() for t in triples)
-        if text:
-            self.oxigraph.bulk_load(text.encode("utf-8"), RdfFormat.N_QUADS, lenient=True)
+        lines: list[str] = []
+        for graph, triples in contents.items():
+            lines.extend(f"{t.subject} {t.predicate} {t.object} {graph} ." for t in triples)
+            if len(lines) >= BULK_LINES:
+                self._load_quads(lines)
+                lines = []
+        self._load_quads(lines)
+
+    def _load_quads(self, lines: list[str]) -> None:
+        if lines:
+            self.oxigraph.bulk_load(("\n".join(lines) + "\n").encode("utf-8"), RdfFormat.N_QUADS, lenient=True)
 
     def load_lines(self, text: str, graph: NamedNode) -> None:
         """Bulk-load N-Triples ``text`` (made by provgraph from checked terms, so the parser may

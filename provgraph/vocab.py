@@ -16,7 +16,10 @@ class Namespace(str):
     def __getattr__(self, local: str) -> NamedNode:
         if local.startswith("__"):
             raise AttributeError(local)
-        return _term(self + local)
+        node = _term(self + local)
+        # Kept as an attribute, the next NS.term is a plain attribute read (ingest reads terms per triple).
+        setattr(self, local, node)
+        return node
 
     def __getitem__(self, local: str) -> NamedNode:  # type: ignore[override]
         return _term(self + local)

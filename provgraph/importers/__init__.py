@@ -9,7 +9,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from ..errors import InputRejected, RecordProblem
-from ..sources import Source, parse_json_records
+from ..sources import Source, first_record
 from . import openlineage
 
 IMPORTERS: dict[str, ModuleType] = {
@@ -25,7 +25,7 @@ def detect(source: Source) -> ModuleType:
     """The importer whose ``looks_like`` accepts the source's first record.
 
     Raises :class:`InputRejected` when no importer, or more than one, recognises it."""
-    records, problems = parse_json_records(source)
+    records, problems = first_record(source)
     if not records:
         raise InputRejected(problems or [RecordProblem(source.name, None, None, "no records")])
     first = records[0][1]

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Iterator
 
 from pyoxigraph import NamedNode, Triple
 
 from .. import ids
 from ..errors import RecordProblem
-from ..sources import Source, parse_json_records
+from ..sources import Source, parse_json_records, stream_records
 from ..vocab import DCAT, DCTERMS, MLS, PG, PROV, RDFS, RUN_STATES
 from .fields import RecordReader, xsd_datetime
 from .memo import Memo, fingerprint
@@ -82,18 +83,44 @@ def import_source(source: Source) -> MappedBatch:
     batch.records = len(records) + sum(1 for p in problems if p.record is not None)
     memo = Memo()
     for index, record in records:
-        reader = RecordReader(source.name, index)
-        sink = TripleSink()
-        touched = _map_event(record, reader, sink, batch.unmapped_facets, memo)
-        batch.warnings.extend(reader.warnings)
-        if reader.problems:
-            batch.rejected.extend(reader.problems)
-            continue
-        batch.accepted += 1
-        batch.triples.extend(sink.triples)
-        batch.runs.update(touched[0])
-        batch.datasets.update(touched[1])
+        _map_record(batch, index, record, memo)
     return batch
+
+
+def import_stream(source: Source, chunk_records: int = 20_000) -> Iterator[MappedBatch]:
+    """Map a streamed NDJSON source (:func:`provgraph.sources.file_source`) in parts of
+    ``chunk_records`` records, so that memory does not grow with the file. Each part is a
+    :class:`MappedBatch` of its own records (counts, triples, problems); together they are what
+    :func:`import_source` gives for the whole file."""
+    memo = Memo()
+    batch = MappedBatch(source=source, importer=NAME)
+    for item in stream_records(source):
+        if isinstance(item, RecordProblem):
+            batch.rejected.append(item)
+            batch.records += item.record is not None
+            continue
+        batch.records += 1
+        _map_record(batch, item[0], item[1], memo)
+        if batch.records >= chunk_records:
+            yield batch
+            batch = MappedBatch(source=source, importer=NAME)
+    yield batch
+
+
+def _map_record(batch: MappedBatch, index: int, record: object, memo: Memo) -> None:
+    reader = RecordReader(batch.source.name, index)
+    sink = TripleSink()
+    touched = _map_event(record, reader, sink, batch.unmapped_facets, memo)
+    batch.warnings.extend(reader.warnings)
+    if reader.problems:
+        batch.rejected.extend(reader.problems)
+        memo.reject()
+        return
+    memo.accept()
+    batch.accepted += 1
+    batch.triples.extend(sink.triples)
+    batch.runs.update(touched[0])
+    batch.datasets.update(touched[1])
 
 
 def _map_event(record: object, r: RecordReader, out: TripleSink, unmapped: Counter, memo: Memo | None = None) -> tuple[set, set]:
