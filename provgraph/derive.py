@@ -35,6 +35,9 @@ from .vocab import DCAT, PG, PROV, RDF_TYPE, TERMINAL_STATES
 _BATCH_PREFIX = ids.KIND_PREFIXES["batch"]
 #: How many IRIs go into one VALUES block.
 _CHUNK = 500
+#: From this many runs or datasets on, a lookup reads the whole store in one query and keeps the
+#: rows it needs (a single large ingest); below, it looks each one up in the store's indexes.
+MASS_LOOKUP = 1_000
 
 
 @dataclass
@@ -174,7 +177,17 @@ def _is_dataset(store: LineageStore, node) -> bool:
     return next(iter(store.oxigraph.quads_for_pattern(node, RDF_TYPE, DCAT.Dataset, None)), None) is not None
 
 
+def _mass(store: LineageStore, text: str, key: str, wanted) -> "Iterator":
+    """Rows of ``text`` (run over the whole store) whose ``key`` is one of ``wanted``."""
+    wanted = wanted if isinstance(wanted, (set, frozenset)) else set(wanted)
+    return (row for row in store.select(text) if row[key] in wanted)
+
+
 def _datasets_of_runs(store: LineageStore, runs) -> set[NamedNode]:
+    if len(runs) >= MASS_LOOKUP:
+        return {row["d"] for row in _mass(store, """SELECT DISTINCT ?run ?d WHERE {
+              { ?run prov:used ?d . ?d a dcat:Dataset } UNION { ?v prov:wasGeneratedBy ?run ; prov:specializationOf ?d }
+              UNION { ?d pg:droppedBy ?run } }""", "run", runs)}
     found = set()
     for run in runs:
         found.update(d for d in _objects(store, run, PROV.used) if _is_dataset(store, d))
@@ -186,6 +199,15 @@ def _datasets_of_runs(store: LineageStore, runs) -> set[NamedNode]:
 
 def _versions(store: LineageStore, datasets) -> dict[NamedNode, list[_Version]]:
     found: dict[NamedNode, list[_Version]] = defaultdict(list)
+    if len(datasets) >= MASS_LOOKUP:
+        grouped: dict[NamedNode, set] = defaultdict(set)
+        for row in _mass(store, """SELECT DISTINCT ?d ?v ?run ?change WHERE { ?v prov:specializationOf ?d ; prov:wasGeneratedBy ?run .
+                                   OPTIONAL { ?v pg:lifecycleStateChange ?change } }""", "d", datasets):
+            change = row["change"].value if row["change"] is not None else None
+            grouped[row["d"]].add(_Version(row["v"], row["run"], change))
+        for dataset, rows in grouped.items():
+            found[dataset] = sorted(rows, key=lambda v: (v.iri.value, v.run.value, v.change or ""))
+        return found
     for dataset in datasets:
         rows = set()
         for version in set(_subjects(store, PROV.specializationOf, dataset)):
@@ -200,6 +222,14 @@ def _versions(store: LineageStore, datasets) -> dict[NamedNode, list[_Version]]:
 def _readers(store: LineageStore, datasets) -> dict[NamedNode, list[tuple[NamedNode, NamedNode | None]]]:
     """For each dataset, ``(run, pinned version or None)`` for every run whose events say it read it."""
     found: dict[NamedNode, set] = defaultdict(set)
+    if len(datasets) >= MASS_LOOKUP:
+        for row in _mass(store, "SELECT DISTINCT ?d ?run WHERE { ?run prov:used ?d }", "d", datasets):
+            found[row["d"]].add((row["run"], None))
+        for row in _mass(store, f"""SELECT DISTINCT ?d ?run ?v WHERE {{ ?v prov:specializationOf ?d .
+                                    GRAPH ?g {{ ?run prov:used ?v }} FILTER(STRSTARTS(STR(?g), "{_BATCH_PREFIX}")) }}""", "d", datasets):
+            found[row["d"]].discard((row["run"], None))
+            found[row["d"]].add((row["run"], row["v"]))
+        datasets = ()
     for dataset in datasets:
         readers = found[dataset]
         readers.update((run, None) for run in _subjects(store, PROV.used, dataset))
@@ -213,6 +243,13 @@ def _readers(store: LineageStore, datasets) -> dict[NamedNode, list[tuple[NamedN
 
 def _outputs(store: LineageStore, runs) -> dict[NamedNode, list[tuple[NamedNode, NamedNode]]]:
     found: dict[NamedNode, list] = defaultdict(list)
+    if len(runs) >= MASS_LOOKUP:
+        grouped: dict[NamedNode, set] = defaultdict(set)
+        for row in _mass(store, "SELECT DISTINCT ?run ?v ?d WHERE { ?v prov:wasGeneratedBy ?run ; prov:specializationOf ?d }", "run", runs):
+            grouped[row["run"]].add((row["v"], row["d"]))
+        for run, pairs in grouped.items():
+            found[run] = sorted(pairs, key=lambda p: (p[0].value, p[1].value))
+        return found
     for run in runs:
         pairs = {(v, d) for v in _subjects(store, PROV.wasGeneratedBy, run) for d in _objects(store, v, PROV.specializationOf)}
         if pairs:
@@ -231,11 +268,20 @@ def _drops(store: LineageStore, datasets) -> dict[NamedNode, list[NamedNode]]:
 
 def _run_times(store: LineageStore, runs) -> dict[NamedNode, RunTimes]:
     found: dict[NamedNode, RunTimes] = defaultdict(RunTimes)
-    for run in runs:
-        rows = set()
-        for event in set(_subjects(store, PG.run, run)):
-            types, moments = set(_objects(store, event, PG.eventType)), set(_objects(store, event, PROV.atTime))
-            rows.update((t, m) for t in types for m in moments)
+    if len(runs) >= MASS_LOOKUP:
+        grouped: dict[NamedNode, set] = defaultdict(set)
+        for row in _mass(store, "SELECT DISTINCT ?run ?type ?t WHERE { ?e pg:run ?run ; pg:eventType ?type ; prov:atTime ?t }", "run", runs):
+            grouped[row["run"]].add((row["type"], row["t"]))
+        per_run = grouped.items()
+    else:
+        per_run = []
+        for run in runs:
+            rows = set()
+            for event in set(_subjects(store, PG.run, run)):
+                types, moments = set(_objects(store, event, PG.eventType)), set(_objects(store, event, PROV.atTime))
+                rows.update((t, m) for t in types for m in moments)
+            per_run.append((run, rows))
+    for run, rows in per_run:
         for kind, at in rows:
             state = kind.value.rsplit("#", 1)[-1]
             moment = datetime.fromisoformat(at.value.replace("Z", "+00:00"))

@@ -55,3 +55,16 @@ def test_a_bad_record_late_in_a_streamed_file_leaves_the_store_unchanged(tmp_pat
     summary = graph.ingest([path], skip_invalid=True)
     assert summary.sources[0].records == len(lines) and summary.records == len(lines) - 1
     assert summary.sources[0].status == "ingested" and graph.batches().rows
+
+
+def test_deriving_many_runs_at_once_gives_the_same_facts(tmp_path, graph, monkeypatch):
+    from provgraph import derive
+
+    from .conftest import EXAMPLES
+
+    graph.ingest([EXAMPLES])
+    monkeypatch.setattr(derive, "MASS_LOOKUP", 1)
+    mass = provgraph.open(tmp_path / "mass")
+    mass.ingest([EXAMPLES])
+    assert content(mass) == content(graph)
+    mass.close()
