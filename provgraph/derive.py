@@ -21,6 +21,7 @@ re-deriving an entity replaces exactly its facts. Re-deriving is idempotent.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -85,12 +86,12 @@ def rederive(store: LineageStore, runs: set[NamedNode], datasets: set[NamedNode]
     times = _run_times(store, involved_runs)
     outputs = _outputs(store, {r for rs in readers.values() for r, _ in rs})
     drops = _drops(store, datasets)
-    contents = {ids.derived_graph(run): _run_facts(run, times.get(run)) for run in runs}
-    for dataset in datasets:
-        contents[ids.derived_graph(dataset)] = _dataset_facts(dataset, versions.get(dataset, []), readers.get(dataset, []),
-                                                              outputs, times, drops.get(dataset, []))
-    store.replace_graphs(contents)
-    return sum(len(triples) for triples in contents.values())
+    # Made one entity at a time as the store takes them, so that memory does not grow with the batch.
+    contents = itertools.chain(
+        ((ids.derived_graph(run), _run_facts(run, times.get(run))) for run in runs),
+        ((ids.derived_graph(dataset), _dataset_facts(dataset, versions.get(dataset, []), readers.get(dataset, []),
+                                                     outputs, times, drops.get(dataset, []))) for dataset in datasets))
+    return store.replace_graphs(contents)
 
 
 def _run_facts(run: NamedNode, times: RunTimes | None) -> list[Triple]:

@@ -117,19 +117,23 @@ class LineageStore:
             self.oxigraph.remove(quad)
 
     # --- derived graphs -------------------------------------------------------------------
-    def replace_graphs(self, contents: dict[NamedNode, list[Triple]]) -> None:
-        """Replace the content of derived graphs, all written in one bulk load (a bulk load has a
-        high fixed cost, so one per graph would dominate ingest time)."""
-        for graph in contents:
+    def replace_graphs(self, contents: "dict[NamedNode, list[Triple]] | Iterable[tuple[NamedNode, list[Triple]]]") -> int:
+        """Replace the content of derived graphs (a dict, or ``(graph, triples)`` pairs, each graph
+        once), bulk-loaded in large texts (a bulk load has a high fixed cost, so one per graph
+        would dominate ingest time). Returns the number of triples written."""
+        pairs = contents.items() if isinstance(contents, dict) else contents
+        lines: list[str] = []
+        written = 0
+        for graph, triples in pairs:
             if self.oxigraph.contains_named_graph(graph):
                 self.oxigraph.remove_graph(graph)
-        lines: list[str] = []
-        for graph, triples in contents.items():
             lines.extend(f"{t.subject} {t.predicate} {t.object} {graph} ." for t in triples)
+            written += len(triples)
             if len(lines) >= BULK_LINES:
                 self._load_quads(lines)
                 lines = []
         self._load_quads(lines)
+        return written
 
     def _load_quads(self, lines: list[str]) -> None:
         if lines:
