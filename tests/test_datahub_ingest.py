@@ -243,3 +243,39 @@ def test_mapping_document_mentions_every_mapped_aspect():
     from .conftest import REPO
     text = (REPO / "ontology" / "MAPPING.md").read_text()
     assert {a for a in HANDLERS if f"`{a}`" not in text} == set()
+
+
+def test_cli_ingests_datahub_and_counts_unmapped_aspects(tmp_path):
+    from .test_cli import run
+    path = tmp_path / "meta.json"
+    path.write_text(json.dumps([mcp(ds("hive", "b"), "upstreamLineage", {"upstreams": [{"dataset": ds("hive", "a"), "type": "COPY"}]}),
+                                mcp(ds("hive", "b"), "subTypes", {"typeNames": ["Table"]})]))
+    done = run("ingest", "--format", "datahub", str(path), store=tmp_path / "store")
+    assert done.stdout.startswith("ingested 1 source(s): 2 record(s)") and "aspect.subTypes ×1" in done.stdout
+    answer = run("query", "run", "upstream", "-p", "namespace=hive", "-p", "name=b", "--format", "csv", store=tmp_path / "store")
+    assert "hive,a" in answer.stdout
+    detected = run("ingest", str(path), store=tmp_path / "other")
+    assert detected.stdout.startswith("ingested 1 source(s)")
+    path.write_text(json.dumps([mcp(ds("hive", "b"), "ownership", {"owners": [{"type": "DATAOWNER"}]})]))
+    rejected = run("ingest", str(path), store=tmp_path / "third", check=False)
+    assert rejected.returncode == 1 and "record 0: ownership.owners[0].owner: missing" in rejected.stderr
+    assert "Traceback" not in rejected.stderr
+
+
+def test_unreadable_namespace_configuration_rejects_the_ingest(graph, monkeypatch):
+    monkeypatch.setenv(urns.NAMESPACES_ENV, "{not json")
+    with pytest.raises(InputRejected) as caught:
+        graph.ingest([source("dh.json", [mcp(ds("hive", "a"), "status", {"removed": False})])])
+    assert urns.NAMESPACES_ENV in str(caught.value)
+
+
+def test_orchestrator_and_instance_configuration(graph, monkeypatch):
+    monkeypatch.setenv(urns.NAMESPACES_ENV, json.dumps({"platforms": {"iceberg/prod_lake": "iceberg://catalog"}, "jobs": {"airflow": "prod-airflow"}}))
+    job = "urn:li:dataJob:(urn:li:dataFlow:(airflow,sales_dag,prod),load)"
+    graph.ingest([source("dh.json", [mcp(job, "dataJobInputOutput", {
+        "inputDatasets": [ds("iceberg", "prod_lake.raw.sales")], "outputDatasets": [ds("iceberg", "prod_lake.mart.sales")]})])])
+    rows = graph.sparql("""SELECT ?jobNs ?jobName ?ns ?name WHERE { ?j a pg:Job ; pg:plannedOutput ?d ; pg:namespace ?jobNs ; pg:name ?jobName .
+        ?d pg:namespace ?ns ; pg:name ?name }""").records()
+    assert rows == [{"jobNs": "prod-airflow", "jobName": "sales_dag.load", "ns": "iceberg://catalog", "name": "mart.sales"}]
+    up = graph.query("upstream", namespace="iceberg://catalog", name="mart.sales")
+    assert distinct(up, "upstreamName") == [("raw.sales",)]

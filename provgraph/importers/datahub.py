@@ -17,7 +17,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from ..errors import RecordProblem
+from ..errors import InputRejected, RecordProblem
 from ..sources import Source, parse_json_records
 from . import datahub_urns as urns
 from .datahub_aspects import HANDLERS, TIMESERIES, AspectContext
@@ -80,8 +80,14 @@ def import_source(source: Source, namespaces: urns.NamespaceMap | None = None) -
 
     Returns a :class:`MappedBatch`; ``unmapped_facets`` counts the aspects not mapped, as
     ``aspect.<aspectName>``. A record with a problem contributes no triples and is listed in
-    ``rejected`` with file, record index, aspect path and entity URN."""
-    namespaces = namespaces or urns.NamespaceMap.from_env()
+    ``rejected`` with file, record index, aspect path and entity URN. Raises
+    :class:`InputRejected` when the namespace configuration cannot be read."""
+    if namespaces is None:
+        try:
+            namespaces = urns.NamespaceMap.from_env()
+        except (OSError, ValueError, AttributeError, TypeError) as exc:
+            raise InputRejected([RecordProblem(f"${urns.NAMESPACES_ENV}", None, None,
+                                               f"unreadable DataHub namespace configuration: {exc}")]) from None
     batch = MappedBatch(source=source, importer=NAME)
     records, problems = parse_json_records(source)
     batch.rejected.extend(problems)

@@ -125,6 +125,7 @@ def _flow_key(parsed: urns.Urn, ctx: AspectContext) -> tuple[str, str]:
     if len(parsed.parts) != 3:
         raise urns.UrnError(f"expected (orchestrator,flowId,cluster) in {parsed.text!r}")
     orchestrator, flow_id, cluster = parsed.parts
+    orchestrator = ctx.namespaces.jobs.get(orchestrator, orchestrator)
     namespace = orchestrator if cluster.upper() == ctx.namespaces.env else f"{orchestrator}?env={cluster.upper()}"
     return namespace, flow_id
 

@@ -27,7 +27,7 @@ from .. import ids
 #: Environment variable naming the platform → namespace configuration (a JSON file, or inline JSON).
 NAMESPACES_ENV = "PROVGRAPH_DATAHUB_NAMESPACES"
 #: Object stores: the first path segment of a DataHub name is the bucket, OpenLineage's namespace.
-OBJECT_STORES = {"s3": "s3", "gcs": "gs", "abs": "wasbs"}
+OBJECT_STORES = {"s3": "s3", "gcs": "gs"}
 #: Platforms whose OpenLineage namespace has no host (OpenLineage naming spec).
 HOSTLESS = {"bigquery": "bigquery", "file": "file"}
 _RESERVED = {"%28": "(", "%29": ")", "%2C": ",", "%2c": ","}
@@ -141,22 +141,25 @@ class NamespaceMap:
     ``postgres://db.example.com:5432``; an instance key matches names that start with
     ``<instance>.`` and the prefix is dropped from the name. ``env`` is the environment
     OpenLineage data lives in (DataHub's default, ``PROD``); a URN in another environment gets
-    ``?env=<ENV>`` appended to its namespace so that DEV and PROD stay two nodes.
+    ``?env=<ENV>`` appended to its namespace so that DEV and PROD stay two nodes. ``jobs`` maps
+    a dataFlow orchestrator (``airflow``) to the OpenLineage job namespace its jobs use.
     """
 
     platforms: dict[str, str] = field(default_factory=dict)
     env: str = "PROD"
+    jobs: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls) -> "NamespaceMap":
         """From ``$PROVGRAPH_DATAHUB_NAMESPACES``: a JSON file path or inline JSON
-        ``{"env": "PROD", "platforms": {"postgres": "postgres://host:5432"}}``; empty when unset."""
+        ``{"env": "PROD", "platforms": {"postgres": "postgres://host:5432"}, "jobs": {"airflow": "prod-airflow"}}``;
+        empty when unset. Raises ``OSError`` / ``ValueError`` for an unreadable file or bad JSON."""
         raw = os.environ.get(NAMESPACES_ENV, "").strip()
         if not raw:
             return cls()
         text = raw if raw.startswith("{") else Path(raw).read_text()
         data = json.loads(text)
-        return cls(dict(data.get("platforms", {})), str(data.get("env", "PROD")).upper())
+        return cls(dict(data.get("platforms", {})), str(data.get("env", "PROD")).upper(), dict(data.get("jobs", {})))
 
     def locate(self, key: DatasetKey) -> tuple[str, str]:
         """The OpenLineage ``(namespace, name)`` of a dataset key."""
