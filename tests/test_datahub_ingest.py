@@ -202,6 +202,8 @@ def test_trained_on_finds_sagemaker_and_mlflow_models_from_tagged_inputs(tmp_pat
     ])])
     sagemaker = g.query("trained-on", tag="PII")
     assert distinct(sagemaker, "outputName") == [("the-first-model",), ("the-second-model",)]
+    down = g.query("downstream", namespace="s3://training-job", name="input-dataset.tar_gz")
+    assert {("the-first-model", "true"), ("the-second-model", "true")} <= set(zip(down.column("downstreamName"), down.column("isModel")))
     assert set(sagemaker.column("generatedAt")) == {"2015-01-01T00:00:00Z"}
     mlflow = g.query("trained-on", tag="pii")
     assert distinct(mlflow, "outputName", "run") == [("test-model_1", urns.run(run).value)]
@@ -232,9 +234,11 @@ def test_soft_deleted_entities_are_ended_not_deleted(datahub_graph):
         "test_platform_instance.nyc.taxis": "2020-04-14T07:00:00Z",
         "connect-instance-1.mysql_source2": "2021-10-25T13:00:00Z",
         **{f"connect-instance-1.mysql_source2.librarydb.{t}": "2021-10-25T13:00:00Z" for t in ("book", "member", "MixedCaseTable")}}
-    current = datahub_graph.sparql("""SELECT ?name WHERE { ?d a dcat:Dataset ; pg:namespace "iceberg" ; pg:name ?name .
-        FILTER NOT EXISTS { ?d prov:invalidatedAtTime ?t } }""").column("name")
-    assert current == ["test_platform_instance.nyc.another_taxis"]
+    current = datahub_graph.query("current-datasets", namespace="iceberg")
+    assert current.column("name") == ["test_platform_instance.nyc.another_taxis"]
+    everything = datahub_graph.query("current-datasets", namespace="iceberg", include_ended=True).records()
+    assert [(r["name"], r["ended"], r["endedAt"]) for r in everything] == [
+        ("test_platform_instance.nyc.another_taxis", "false", None), ("test_platform_instance.nyc.taxis", "true", "2020-04-14T07:00:00Z")]
     assert datahub_graph.sparql("""ASK { ?d a dcat:Dataset ; pg:name "test_platform_instance.nyc.taxis" }""")
 
 
