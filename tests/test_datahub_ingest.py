@@ -283,3 +283,20 @@ def test_orchestrator_and_instance_configuration(graph, monkeypatch):
     assert rows == [{"jobNs": "prod-airflow", "jobName": "sales_dag.load", "ns": "iceberg://catalog", "name": "mart.sales"}]
     up = graph.query("upstream", namespace="iceberg://catalog", name="mart.sales")
     assert distinct(up, "upstreamName") == [("raw.sales",)]
+
+
+def test_training_run_events_give_the_model_version_its_time_and_state(graph):
+    run, model_urn = "urn:li:dataProcessInstance:train-42", "urn:li:mlModel:(urn:li:dataPlatform:mlflow,churn,PROD)"
+    graph.ingest([source("train.json", [
+        mcp(run, "dataProcessInstanceInput", {"inputEdges": [{"destinationUrn": ds("hive", "customers")}]}),
+        mcp(run, "dataProcessInstanceRunEvent", {"timestampMillis": 1700000000000, "status": "STARTED"}),
+        mcp(run, "dataProcessInstanceRunEvent", {"timestampMillis": 1700000600000, "status": "COMPLETE", "result": {"type": "SUCCESS"}}),
+        mcp(run, "dataProcessInstanceRelationships", {"parentTemplate": "urn:li:dataJob:(urn:li:dataFlow:(airflow,ml,prod),train)"}),
+        mcp(model_urn, "mlModelProperties", {"trainingJobs": [run], "created": {"time": 1600000000000}}),
+        mcp(ds("hive", "customers"), "globalTags", {"tags": [{"tag": "urn:li:tag:pii"}]}),
+    ])])
+    found = graph.query("trained-on", tag="pii").records()
+    assert [(r["outputName"], r["generatedAt"], r["job"]) for r in found] == [
+        ("churn", "2023-11-14T22:23:20Z", "https://w3id.org/provgraph/id/job/airflow/ml.train")]
+    runs = graph.query("runs", namespace="airflow", name="ml.train").records()
+    assert [(r["state"], r["started"], r["ended"]) for r in runs] == [("COMPLETE", "2023-11-14T22:13:20Z", "2023-11-14T22:23:20Z")]

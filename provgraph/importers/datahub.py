@@ -103,6 +103,8 @@ def import_source(source: Source, namespaces: urns.NamespaceMap | None = None) -
             bad_records.add(index)
     latest = {(i.urn, i.aspect): i.index for i in items if i.change == "UPSERT" and i.aspect not in TIMESERIES}
     aspects = {key: i.value for i in items if (key := (i.urn, i.aspect)) in latest and latest[key] == i.index}
+    # Timeseries aspects are looked up only for their presence (a run with run events).
+    aspects.update({(i.urn, i.aspect): i.value for i in items if i.aspect in TIMESERIES})
     sinks: dict[int, TripleSink] = {index: TripleSink() for index, _ in records}
     touched: dict[int, tuple[set, set]] = {index: (set(), set()) for index, _ in records}
     for item in items:

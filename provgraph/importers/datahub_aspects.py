@@ -586,7 +586,7 @@ def training_run_properties(ctx: AspectContext, value: dict):
 
 def model_properties(ctx: AspectContext, value: dict):
     """``mlModelProperties``: description, ``date`` (else ``created``) → the version's
-    prov:generatedAtTime, ``version.versionTag`` → dcat:version, hyperParams / trainingMetrics /
+    prov:generatedAtTime (unless a training run with run events in the file gives it), ``version.versionTag`` → dcat:version, hyperParams / trainingMetrics /
     customProperties, ``tags``, ``groups`` (prov:hadMember), ``mlFeatures`` (derivation),
     ``downstreamJobs`` (``J pg:plannedInput M``) and ``trainingJobs``: a dataProcessInstance
     generates the version; a dataJob gets a training activity of its own (associated with the
@@ -598,8 +598,11 @@ def model_properties(ctx: AspectContext, value: dict):
     ctx.sink.text(node, DCTERMS["title"], r.string(value, "name", "name"))
     ctx.sink.text(node, DCTERMS.description, r.string(value, "description", "description"))
     ctx.sink.text(node, DCTERMS.type, r.string(value, "type", "type"))
-    moment = stamp_time(value.get("date")) or stamp_time(value.get("created"))
-    ctx.sink.time(version, PROV.generatedAtTime, moment)
+    trainers = urn_list(ctx, value, "trainingJobs")
+    # A training run with run events in the file gets its generation time from derive.py (its
+    # end); the model's own date would be a second, competing prov:generatedAtTime.
+    if not any((urn, "dataProcessInstanceRunEvent") in ctx.aspects for _, urn in trainers):
+        ctx.sink.time(version, PROV.generatedAtTime, stamp_time(value.get("date")) or stamp_time(value.get("created")))
     tag = value.get("version", {}).get("versionTag") if isinstance(value.get("version"), dict) else None
     ctx.sink.text(version, DCAT.version, tag if isinstance(tag, str) else None)
     properties(ctx, node, value.get("customProperties"), "customProperties", "customProperties")
@@ -621,7 +624,7 @@ def model_properties(ctx: AspectContext, value: dict):
             ctx.sink.add(run(ctx, downstream), PROV.used, version)
         else:
             ctx.sink.add(job(ctx, downstream), PG.plannedInput, node)
-    for path, trainer in urn_list(ctx, value, "trainingJobs"):
+    for path, trainer in trainers:
         kind = urns.parse(trainer).entity_type
         if kind == "dataProcessInstance":
             ctx.sink.add(version, PROV.wasGeneratedBy, run(ctx, trainer))
