@@ -300,3 +300,26 @@ def test_training_run_events_give_the_model_version_its_time_and_state(graph):
         ("churn", "2023-11-14T22:23:20Z", "https://w3id.org/provgraph/id/job/airflow/ml.train")]
     runs = graph.query("runs", namespace="airflow", name="ml.train").records()
     assert [(r["state"], r["started"], r["ended"]) for r in runs] == [("COMPLETE", "2023-11-14T22:13:20Z", "2023-11-14T22:23:20Z")]
+
+
+MODEL = "urn:li:mlModel:(urn:li:dataPlatform:mlflow,m,PROD)"
+JOB = "urn:li:dataJob:(urn:li:dataFlow:(airflow,dag,prod),task)"
+
+
+@pytest.mark.parametrize("record, where", [
+    (mcp(JOB, "dataJobInputOutput", {"inputDatasets": True}), "dataJobInputOutput.inputDatasets: expected a list"),
+    (mcp(MODEL, "mlModelProperties", {"tags": -1}), "mlModelProperties.tags: expected a list"),
+    (mcp(MODEL, "mlModelProperties", {"trainingJobs": [ds("hive", "t")]}), "mlModelProperties.trainingJobs[0]: a training job must be"),
+    (mcp(ds("hive", "t"), "status", {"removed": "yes"}), "status.removed: expected true or false"),
+    (mcp(ds("hive", "t"), "schemaMetadata", {"fields": [{"nativeDataType": "int"}]}), "schemaMetadata.fields[0].fieldPath: missing"),
+    (mcp("urn:li:dataProcessInstance:r", "dataProcessInstanceRunEvent", {"timestampMillis": 1, "status": "RUNNING"}),
+     "dataProcessInstanceRunEvent.status: unknown run status"),
+    (mcp(ds("hive", "t"), "upstreamLineage", [{"op": "add", "path": "/upstreams/x", "value": {}}]), "aspect: expected an aspect object"),
+    ({"entityUrn": "urn:li:dataset:(urn:li:dataPlatform:hive,t", "aspectName": "status", "aspect": {"json": {}}}, "entityUrn: unbalanced"),
+    ({"proposedSnapshot": {"x": {"urn": ds("hive", "t"), "aspects": [{"a.B": 1}]}}}, "proposedSnapshot.aspects[0].a.B: expected an aspect object"),
+])
+def test_malformed_aspects_are_rejected_with_their_path(graph, record, where):
+    with pytest.raises(InputRejected) as caught:
+        graph.ingest([source("bad.json", [record])], format="datahub")
+    assert f"bad.json: record 0: {where}" in str(caught.value)
+    assert len(graph.store.oxigraph) == 0

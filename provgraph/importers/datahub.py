@@ -34,6 +34,8 @@ _ASPECT_RENAMES = {
     "QuantitativeAnalyses": "mlModelQuantitativeAnalyses", "SourceCode": "sourceCode", "Cost": "cost",
 }
 #: Union branches of Avro-encoded MCEs that wrap an optional primitive (``{"string": "x"}``).
+#: Record-level keys: a problem there is named by its own path, not inside the aspect.
+_ENVELOPE = {"entityUrn", "entityType", "aspectName", "changeType", "aspect", "proposedSnapshot", "systemMetadata", "bucket"}
 _PRIMITIVE_BRANCHES = {"string", "int", "long", "float", "double", "boolean", "bytes", "array", "map"}
 
 
@@ -57,14 +59,19 @@ class DatahubReader(RecordReader):
         super().__init__(source, index)
         self.urn, self.aspect = urn, aspect
 
-    def _where(self, path: str) -> str:
-        return f"{self.aspect}.{path}" if self.aspect and path else (self.aspect or path)
+    def _say(self, path: str, message: str) -> tuple[str, str]:
+        if path.split(".", 1)[0].split("[", 1)[0] in _ENVELOPE:
+            where, about = path, ", ".join(f"{k} {v}" for k, v in (("entity", self.urn), ("aspect", self.aspect)) if v)
+        else:
+            where = f"{self.aspect}.{path}" if self.aspect and path else (self.aspect or path)
+            about = f"entity {self.urn}" if self.urn else ""
+        return where, f"{message} ({about})" if about else message
 
     def fail(self, path: str, message: str) -> None:
-        super().fail(self._where(path), f"{message} (entity {self.urn})" if self.urn else message)
+        super().fail(*self._say(path, message))
 
     def warn(self, path: str, message: str) -> None:
-        super().warn(self._where(path), f"{message} (entity {self.urn})" if self.urn else message)
+        super().warn(*self._say(path, message))
 
 
 def looks_like(record: object) -> bool:

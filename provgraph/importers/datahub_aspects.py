@@ -212,6 +212,7 @@ def urn_list(ctx: AspectContext, value: dict, key: str, edge_key: str | None = N
     items = value.get(key)
     if items is not None and not isinstance(items, list):
         r.fail(key, "expected a list of URNs")
+        items = []
     for i, item in enumerate(items or []):
         if isinstance(item, str):
             found.append((f"{key}[{i}]", item))
@@ -222,7 +223,16 @@ def urn_list(ctx: AspectContext, value: dict, key: str, edge_key: str | None = N
             urn = r.string(edge, "destinationUrn", f"{path}.destinationUrn", required=True)
             if urn:
                 found.append((f"{path}.destinationUrn", urn))
-    return found
+    return [(path, urn) for path, urn in found if _well_formed(r, path, urn)]
+
+
+def _well_formed(r: RecordReader, path: str, urn: str) -> bool:
+    try:
+        urns.parse(urn)
+    except urns.UrnError as exc:
+        r.fail(path, str(exc))
+        return False
+    return True
 
 
 def properties(ctx: AspectContext, node: NamedNode, values: object, kind: str, path: str) -> None:
@@ -394,7 +404,7 @@ def upstream_lineage(ctx: AspectContext, value: dict):
     r = ctx.reader
     for path, upstream in r.objects(value, "upstreams", "upstreams", required=ctx.change == "UPSERT"):
         urn = r.string(upstream, "dataset", f"{path}.dataset", required=True)
-        if not urn:
+        if not urn or not _well_formed(r, f"{path}.dataset", urn):
             continue
         source = dataset(ctx, urn)
         ctx.sink.add(node, PROV.wasDerivedFrom, source)
@@ -608,7 +618,11 @@ def model_properties(ctx: AspectContext, value: dict):
     properties(ctx, node, value.get("customProperties"), "customProperties", "customProperties")
     properties(ctx, version, value.get("hyperParams"), "hyperParams", "hyperParams")
     properties(ctx, version, value.get("trainingMetrics"), "trainingMetrics", "trainingMetrics")
-    for i, keyword in enumerate(value.get("tags") or []):
+    keywords = value.get("tags")
+    if keywords is not None and not isinstance(keywords, list):
+        r.fail("tags", "expected a list of strings")
+        keywords = []
+    for i, keyword in enumerate(keywords or []):
         if isinstance(keyword, str):
             tag_subject(ctx.sink, node, keyword, None)
         else:
