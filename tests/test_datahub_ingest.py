@@ -253,9 +253,9 @@ def test_cli_ingests_datahub_and_counts_unmapped_aspects(tmp_path):
     from .test_cli import run
     path = tmp_path / "meta.json"
     path.write_text(json.dumps([mcp(ds("hive", "b"), "upstreamLineage", {"upstreams": [{"dataset": ds("hive", "a"), "type": "COPY"}]}),
-                                mcp(ds("hive", "b"), "subTypes", {"typeNames": ["Table"]})]))
+                                mcp(ds("hive", "b"), "browsePathsV2", {"path": []})]))
     done = run("ingest", "--format", "datahub", str(path), store=tmp_path / "store")
-    assert done.stdout.startswith("ingested 1 source(s): 2 record(s)") and "aspect.subTypes ×1" in done.stdout
+    assert done.stdout.startswith("ingested 1 source(s): 2 record(s)") and "aspect.browsePathsV2 ×1" in done.stdout
     answer = run("query", "run", "upstream", "-p", "namespace=hive", "-p", "name=b", "--format", "csv", store=tmp_path / "store")
     assert "hive,a" in answer.stdout
     detected = run("ingest", str(path), store=tmp_path / "other")
@@ -323,3 +323,12 @@ def test_malformed_aspects_are_rejected_with_their_path(graph, record, where):
         graph.ingest([source("bad.json", [record])], format="datahub")
     assert f"bad.json: record 0: {where}" in str(caught.value)
     assert len(graph.store.oxigraph) == 0
+
+
+@needs_shared
+@needs_datahub
+def test_glossary_terms_sit_under_their_nodes_and_carry_their_owners(datahub_graph):
+    rows = datahub_graph.sparql("""SELECT DISTINCT ?term ?node ?owner WHERE { ?t a pg:GlossaryTerm ; pg:tagKey ?term ;
+        skos:broader/skos:prefLabel ?node . OPTIONAL { ?t prov:wasAttributedTo/rdfs:label ?owner } }""").records()
+    sensitive = [r for r in rows if r["term"] == "Classification.Sensitive"]
+    assert sensitive and {r["node"] for r in sensitive} == {"Classification"} and all(r["owner"] for r in sensitive)

@@ -169,7 +169,26 @@ def subject(ctx: AspectContext) -> NamedNode | None:
         return agent(ctx, ctx.urn)
     if kind == "mlModelGroup":
         return model_group(ctx, ctx.urn)
+    if kind == "mlModelDeployment":
+        return deployment(ctx, ctx.urn)
+    if kind == "container":
+        return container_node(ctx, ctx.urn)
+    if kind in ("tag", "glossaryTerm"):
+        return concept(ctx, ctx.urn)
+    if kind == "glossaryNode":
+        return glossary_node(ctx, ctx.urn)
     return None
+
+
+def concept(ctx: AspectContext, urn: str) -> NamedNode:
+    """The skos:Concept of a ``tag`` or ``glossaryTerm`` (the same IRI an OpenLineage tag of
+    that name gets)."""
+    key = _term_key(urn)
+    node = ids.tag(key)
+    ctx.sink.types(node, SKOS.Concept)
+    ctx.sink.text(node, PG.tagKey, key)
+    ctx.sink.text(node, SKOS.prefLabel, key)
+    return node
 
 
 def model_group(ctx: AspectContext, urn: str) -> NamedNode:
@@ -597,7 +616,7 @@ def training_run_properties(ctx: AspectContext, value: dict):
 def model_properties(ctx: AspectContext, value: dict):
     """``mlModelProperties``: description, ``date`` (else ``created``) → the version's
     prov:generatedAtTime (unless a training run with run events in the file gives it), ``version.versionTag`` → dcat:version, hyperParams / trainingMetrics /
-    customProperties, ``tags``, ``groups`` (prov:hadMember), ``mlFeatures`` (derivation),
+    customProperties, ``tags``, ``groups`` (prov:hadMember), ``deployments`` (dcat:servesDataset), ``mlFeatures`` (derivation),
     ``downstreamJobs`` (``J pg:plannedInput M``) and ``trainingJobs``: a dataProcessInstance
     generates the version; a dataJob gets a training activity of its own (associated with the
     job, prov:used the job's inputs from the same file) that generates it."""
@@ -627,6 +646,8 @@ def model_properties(ctx: AspectContext, value: dict):
             tag_subject(ctx.sink, node, keyword, None)
         else:
             r.fail(f"tags[{i}]", "expected a string")
+    for path, endpoint in urn_list(ctx, value, "deployments"):
+        ctx.sink.add(deployment(ctx, endpoint), DCAT.servesDataset, node)
     for _, group in urn_list(ctx, value, "groups"):
         ctx.sink.add(model_group(ctx, group), PROV.hadMember, node)
     for _, feat in urn_list(ctx, value, "mlFeatures"):
@@ -725,22 +746,120 @@ def corp_info(ctx: AspectContext, value: dict):
 
 def concept_info(ctx: AspectContext, value: dict):
     """``tagProperties`` / ``glossaryTermInfo``: the concept's skos:definition (description or
-    definition) and, for terms, its display name as skos:altLabel."""
+    definition) and, for terms, its display name as skos:altLabel and ``parentNode`` as skos:broader."""
     key = _term_key(ctx.urn)
-    concept = ids.tag(key)
-    ctx.sink.types(concept, SKOS.Concept)
-    ctx.sink.text(concept, PG.tagKey, key)
-    ctx.sink.text(concept, SKOS.prefLabel, key)
+    concept_node = concept(ctx, ctx.urn)
     r = ctx.reader
-    ctx.sink.text(concept, SKOS.definition, r.string(value, "definition", "definition") or r.string(value, "description", "description"))
+    ctx.sink.text(concept_node, SKOS.definition, r.string(value, "definition", "definition") or r.string(value, "description", "description"))
     name = r.string(value, "name", "name")
     if name and name != key:
-        ctx.sink.text(concept, SKOS.altLabel, name)
+        ctx.sink.text(concept_node, SKOS.altLabel, name)
     if ctx.aspect == "glossaryTermInfo":
-        ctx.sink.types(concept, PG.GlossaryTerm)
+        ctx.sink.types(concept_node, PG.GlossaryTerm)
+        parent = r.string(value, "parentNode", "parentNode")
+        if parent and _well_formed(r, "parentNode", parent):
+            ctx.sink.add(concept_node, SKOS.broader, glossary_node(ctx, parent))
+
+
+def glossary_node(ctx: AspectContext, urn: str) -> NamedNode:
+    """A ``glossaryNode`` (a folder of terms) as a skos:Concept that its terms are narrower than."""
+    node = urns.entity_iri("glossaryNode", urn)
+    ctx.sink.types(node, SKOS.Concept)
+    ctx.sink.text(node, SKOS.prefLabel, urns.parse(urn, "glossaryNode").id)
+    return node
+
+
+def glossary_node_info(ctx: AspectContext, value: dict):
+    """``glossaryNodeInfo``: the node's definition, display name (skos:altLabel) and
+    ``parentNode`` (skos:broader)."""
+    node = glossary_node(ctx, ctx.urn)
+    r = ctx.reader
+    ctx.sink.text(node, SKOS.definition, r.string(value, "definition", "definition"))
+    ctx.sink.text(node, SKOS.altLabel, r.string(value, "name", "name"))
+    parent = r.string(value, "parentNode", "parentNode")
+    if parent and _well_formed(r, "parentNode", parent):
+        ctx.sink.add(node, SKOS.broader, glossary_node(ctx, parent))
+
+
+def key_aspect(ctx: AspectContext, value: dict):
+    """``datasetKey``, ``tagKey``, ``glossaryTermKey``: what they say is the URN itself, so
+    they only declare the entity (its node, or its concept)."""
+    return False if subject(ctx) is None else None
+
+
+def sub_types(ctx: AspectContext, value: dict):
+    """``subTypes``: each ``typeNames[]`` (Table, View, ML Training Run…) → ``dcterms:type``."""
+    node = subject(ctx)
+    if node is None:
+        return False
+    for i, name in enumerate(value.get("typeNames") or [] if isinstance(value.get("typeNames"), list) else []):
+        if isinstance(name, str):
+            ctx.sink.text(node, DCTERMS.type, name)
+        else:
+            ctx.reader.fail(f"typeNames[{i}]", "expected a string")
+    if "typeNames" in value and not isinstance(value.get("typeNames"), list):
+        ctx.reader.fail("typeNames", "expected a list of strings")
+
+
+def container_node(ctx: AspectContext, urn: str) -> NamedNode:
+    node = urns.entity_iri("container", urn)
+    ctx.sink.types(node, PROV.Entity, PROV.Collection)
+    return node
+
+
+def container(ctx: AspectContext, value: dict):
+    """``container``: the entity ``dcterms:isPartOf`` its container (database, schema, project,
+    experiment), a prov:Collection."""
+    node = subject(ctx) if ctx.entity_type != "container" else container_node(ctx, ctx.urn)
+    if node is None:
+        return False
+    urn = ctx.reader.string(value, "container", "container", required=True)
+    if urn and _well_formed(ctx.reader, "container", urn):
+        ctx.sink.add(node, DCTERMS.isPartOf, container_node(ctx, urn))
+
+
+def container_properties(ctx: AspectContext, value: dict):
+    """``containerProperties``: the container's name (rdfs:label, dcterms:title), description,
+    qualifiedName, customProperties."""
+    node = container_node(ctx, ctx.urn)
+    r = ctx.reader
+    name = r.string(value, "name", "name")
+    ctx.sink.text(node, RDFS.label, name)
+    ctx.sink.text(node, DCTERMS["title"], name)
+    ctx.sink.text(node, DCTERMS.description, r.string(value, "description", "description"))
+    ctx.sink.text(node, DCTERMS.identifier, r.string(value, "qualifiedName", "qualifiedName"))
+    properties(ctx, node, value.get("customProperties"), "customProperties", "customProperties")
+
+
+def deployment(ctx: AspectContext, urn: str) -> NamedNode:
+    """An ``mlModelDeployment`` (an endpoint serving models) as a dcat:DataService."""
+    key = urns.dataset_key(urn, "mlModelDeployment")
+    node = urns.entity_iri("mlModelDeployment", urn)
+    ctx.sink.types(node, PROV.Entity, DCAT.DataService)
+    ctx.sink.text(node, RDFS.label, key.name)
+    return node
+
+
+def deployment_properties(ctx: AspectContext, value: dict):
+    """``mlModelDeploymentProperties``: description, ``createdAt`` → dcterms:created,
+    ``status`` → dcterms:type, customProperties."""
+    node = deployment(ctx, ctx.urn)
+    r = ctx.reader
+    ctx.sink.text(node, DCTERMS.description, r.string(value, "description", "description"))
+    ctx.sink.time(node, DCTERMS.created, stamp_time(value.get("createdAt")))
+    ctx.sink.text(node, DCTERMS.type, r.string(value, "status", "status"))
+    properties(ctx, node, value.get("customProperties"), "customProperties", "customProperties")
 
 
 HANDLERS: dict[str, AspectHandler] = {
+    "glossaryNodeInfo": glossary_node_info,
+    "datasetKey": key_aspect,
+    "tagKey": key_aspect,
+    "glossaryTermKey": key_aspect,
+    "subTypes": sub_types,
+    "container": container,
+    "containerProperties": container_properties,
+    "mlModelDeploymentProperties": deployment_properties,
     "ownership": ownership,
     "globalTags": global_tags,
     "glossaryTerms": glossary_terms,
