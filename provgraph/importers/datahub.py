@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from dataclasses import dataclass
 
 from ..errors import InputRejected, RecordProblem
@@ -300,4 +299,4 @@ def _apply_patch(operations: list, r: DatahubReader) -> dict:
     return partial
 
 
-__all__ = ["NAME", "looks_like", "import_source", "aspect_name", "RecordProblem", "Counter"]
+__all__ = ["NAME", "looks_like", "import_source", "aspect_name"]
