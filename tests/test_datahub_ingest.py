@@ -332,3 +332,36 @@ def test_glossary_terms_sit_under_their_nodes_and_carry_their_owners(datahub_gra
         skos:broader/skos:prefLabel ?node . OPTIONAL { ?t prov:wasAttributedTo/rdfs:label ?owner } }""").records()
     sensitive = [r for r in rows if r["term"] == "Classification.Sensitive"]
     assert sensitive and {r["node"] for r in sensitive} == {"Classification"} and all(r["owner"] for r in sensitive)
+
+
+def test_mce_snapshot_with_union_wrappers_schema_properties_and_custom_owner_type(graph):
+    urn = ds("hive", "db.customers")
+    mce = {"proposedSnapshot": {"com.linkedin.pegasus2avro.metadata.snapshot.DatasetSnapshot": {"urn": urn, "aspects": [
+        {"com.linkedin.pegasus2avro.dataset.DatasetProperties": {"name": {"string": "customers"}, "description": {"string": "All customers"},
+                                                                  "customProperties": {"retention": "7y"}, "created": {"time": 1586847600000}}},
+        {"com.linkedin.pegasus2avro.schema.SchemaMetadata": {"schemaName": "customers", "fields": [
+            {"fieldPath": "[version=2.0].[type=struct].address.[type=string].email", "nativeDataType": {"string": "varchar"},
+             "type": {"type": {"com.linkedin.pegasus2avro.schema.StringType": {}}},
+             "glossaryTerms": {"terms": [{"urn": "urn:li:glossaryTerm:Personal-Information.Email"}]}},
+            {"fieldPath": "age", "type": {"type": {"com.linkedin.pegasus2avro.schema.NumberType": {}}}}]}},
+        {"com.linkedin.pegasus2avro.common.Ownership": {"owners": [
+            {"owner": "urn:li:corpGroup:Trust and Safety", "type": "CUSTOM", "typeUrn": "urn:li:ownershipType:data_steward"},
+            {"owner": "urn:li:corpuser:jdoe@example.com", "type": "DATAOWNER"}]}},
+    ]}}}
+    structured = mcp(urn, "structuredProperties", {"properties": [
+        {"propertyUrn": "urn:li:structuredProperty:io.acme.legalBasis", "values": [{"string": "consent"}]}]})
+    graph.ingest([source("mce.json", [mce, structured])])
+    fields = graph.sparql("""SELECT ?path ?type ?term WHERE { ?d pg:name "db.customers" ; pg:field ?f . ?f pg:fieldPath ?path ; pg:fieldType ?type .
+        OPTIONAL { ?f dcat:keyword ?term } } ORDER BY ?path""").records()
+    assert fields == [{"path": "address.email", "type": "varchar", "term": "Personal-Information.Email"},
+                      {"path": "age", "type": "Number", "term": None}]
+    owners = graph.sparql("""SELECT ?name ?kind ?role WHERE { ?d pg:name "db.customers" ; prov:qualifiedAttribution ?q .
+        ?q prov:agent ?a ; prov:hadRole/rdfs:label ?role . ?a rdfs:label ?name ; a ?kind FILTER(?kind != prov:Agent) } ORDER BY ?name""").records()
+    assert [(o["name"], o["kind"].rsplit("#", 1)[-1], o["role"]) for o in owners] == [
+        ("group:Trust and Safety", "Organization", "data_steward"), ("user:jdoe@example.com", "Person", "DATAOWNER")]
+    props = graph.sparql("""SELECT ?kind ?name ?value WHERE { ?d pg:name "db.customers" ; schema:additionalProperty ?p .
+        ?p schema:propertyID ?kind ; schema:name ?name ; schema:value ?value } ORDER BY ?kind""").records()
+    assert [(p["kind"], p["name"], p["value"]) for p in props] == [
+        ("customProperties", "retention", "7y"), ("structuredProperties", "io.acme.legalBasis", "consent")]
+    title = graph.sparql("""SELECT ?title ?created WHERE { ?d pg:name "db.customers" ; dcterms:title ?title ; dcterms:created ?created }""").records()
+    assert title == [{"title": "customers", "created": "2020-04-14T07:00:00Z"}]

@@ -199,6 +199,7 @@ def glossary_node(ctx: AspectContext, urn: str) -> NamedNode:
 
 
 def container_node(ctx: AspectContext, urn: str) -> NamedNode:
+    """A ``container`` (database, schema, project, experiment) as a prov:Collection."""
     node = urns.entity_iri("container", urn)
     ctx.sink.types(node, PROV.Entity, PROV.Collection)
     return node
@@ -214,6 +215,8 @@ def deployment(ctx: AspectContext, urn: str) -> NamedNode:
 
 
 def schema_field_node(ctx: AspectContext, urn: str) -> NamedNode:
+    """A ``schemaField`` URN → the pg:Field of its dataset (``ids.field``, v2 path simplified),
+    declared on the dataset. Raises :class:`datahub_urns.UrnError`."""
     dataset_urn, field_path = urns.schema_field(urn)
     namespace, name = ctx.namespaces.locate(urns.dataset_key(dataset_urn))
     owner = dataset(ctx, dataset_urn)
@@ -224,6 +227,7 @@ def schema_field_node(ctx: AspectContext, urn: str) -> NamedNode:
 
 
 def io_node(ctx: AspectContext, urn: str) -> NamedNode:
+    """The persistent node of a job's or run's input/output URN: a dataset, model or feature."""
     kind = urns.parse(urn).entity_type
     if kind == "mlModel":
         return model(ctx, urn)[0]
@@ -241,6 +245,7 @@ def stamp_time(stamp: object) -> datetime | None:
 
 
 def stamp_actor(ctx: AspectContext, stamp: object) -> NamedNode | None:
+    """An AuditStamp's ``actor`` as an agent, or None for no actor, ``unknown`` or a non-person."""
     actor = stamp.get("actor") if isinstance(stamp, dict) else None
     if not isinstance(actor, str) or actor in _UNKNOWN_ACTORS:
         return None
@@ -274,6 +279,7 @@ def urn_list(ctx: AspectContext, value: dict, key: str, edge_key: str | None = N
 
 
 def well_formed(r: RecordReader, path: str, urn: str) -> bool:
+    """True for a parseable URN; otherwise notes the problem at ``path`` and returns False."""
     try:
         urns.parse(urn)
     except urns.UrnError as exc:
@@ -307,4 +313,5 @@ def properties(ctx: AspectContext, node: NamedNode, values: object, kind: str, p
 
 
 def term_key(urn: str) -> str:
+    """The key of a tag or glossary term URN: its whole id (``dbt:sensitive``, ``Classification.Sensitive``)."""
     return urns.parse(urn).id
