@@ -365,3 +365,13 @@ def test_mce_snapshot_with_union_wrappers_schema_properties_and_custom_owner_typ
         ("customProperties", "retention", "7y"), ("structuredProperties", "io.acme.legalBasis", "consent")]
     title = graph.sparql("""SELECT ?title ?created WHERE { ?d pg:name "db.customers" ; dcterms:title ?title ; dcterms:created ?created }""").records()
     assert title == [{"title": "customers", "created": "2020-04-14T07:00:00Z"}]
+
+
+@needs_shared
+@needs_datahub
+def test_patch_encoded_fine_grained_lineage_is_column_lineage_with_its_query(datahub_graph):
+    edges = {(f, d) for f in ("us_col1", "us_col2", "us_col3")
+             for d in datahub_graph.query("downstream", namespace="snowflake", name="upstream_table", field=f).column("downstreamField")}
+    assert edges == {("us_col1", "ds_col1"), ("us_col2", "ds_col2"), ("us_col3", "ds_col2")}
+    sql = datahub_graph.sparql("""SELECT DISTINCT ?sql WHERE { ?f pg:fieldPath "ds_col1" ; prov:qualifiedDerivation/dcterms:source/schema:text ?sql }""")
+    assert sql.column("sql") == ["SELECT us_col1 as ds_col1, us_col2 + us_col3 as ds_col2 FROM upstream_table"]

@@ -180,8 +180,8 @@ def upstream_lineage(ctx: AspectContext, value: dict):
         ctx.sink.time(qualified, DCTERMS.modified, stamp_time(upstream.get("auditStamp")))
         ctx.sink.add(qualified, DCTERMS.creator, stamp_actor(ctx, upstream.get("created")) or stamp_actor(ctx, upstream.get("auditStamp")))
         query = r.string(upstream, "query", f"{path}.query")
-        if query:
-            ctx.sink.add(qualified, DCTERMS.source, urns.entity_iri("query", query))
+        if query and well_formed(r, f"{path}.query", query):
+            ctx.sink.add(qualified, DCTERMS.source, query_node(ctx, query))
         ctx.sink.add(node, PROV.qualifiedDerivation, qualified)
     fine_grained(ctx, value)
 
@@ -189,13 +189,17 @@ def upstream_lineage(ctx: AspectContext, value: dict):
 def fine_grained(ctx: AspectContext, value: dict) -> None:
     """``fineGrainedLineages[]``: each downstream field ``prov:wasDerivedFrom`` each upstream
     field (FIELD/FIELD_SET; DATASET-typed ends are skipped), qualified with
-    ``pg:transformationType`` = ``transformOperation`` and ``pg:confidenceScore``."""
+    ``pg:transformationType`` = ``transformOperation``, ``pg:confidenceScore`` and the ``query``
+    (``dcterms:source``)."""
     r = ctx.reader
     for path, entry in r.objects(value, "fineGrainedLineages", "fineGrainedLineages"):
         ups = [u for u in urn_list(ctx, entry, "upstreams") if u[1].startswith("urn:li:schemaField:")]
         downs = [d for d in urn_list(ctx, entry, "downstreams") if d[1].startswith("urn:li:schemaField:")]
         operation = r.string(entry, "transformOperation", f"{path}.transformOperation")
         confidence = r.number(entry, "confidenceScore", f"{path}.confidenceScore")
+        query = r.string(entry, "query", f"{path}.query")
+        if query and not well_formed(r, f"{path}.query", query):
+            query = None
         for _, down in downs:
             target = schema_field_node(ctx, down)
             for _, up in ups:
@@ -207,6 +211,8 @@ def fine_grained(ctx: AspectContext, value: dict) -> None:
                 ctx.sink.text(qualified, PG.transformationType, operation)
                 if confidence is not None:
                     ctx.sink.text(qualified, PG.confidenceScore, str(confidence))
+                if query:
+                    ctx.sink.add(qualified, DCTERMS.source, query_node(ctx, query))
                 ctx.sink.add(target, PROV.qualifiedDerivation, qualified)
 
 
@@ -408,7 +414,28 @@ def container_properties(ctx: AspectContext, value: dict):
     properties(ctx, node, value.get("customProperties"), "customProperties", "customProperties")
 
 
+def query_node(ctx: AspectContext, urn: str) -> NamedNode:
+    """A ``query`` entity (the SQL a lineage edge came from) as a prov:Plan."""
+    node = urns.entity_iri("query", urn)
+    ctx.sink.types(node, PROV.Entity, PROV.Plan)
+    return node
+
+
+def query_properties(ctx: AspectContext, value: dict):
+    """``queryProperties``: ``statement.value`` → schema:text, ``statement.language`` →
+    schema:programmingLanguage, name, description, ``created`` → dcterms:created."""
+    node = query_node(ctx, ctx.urn)
+    r = ctx.reader
+    statement = r.obj(value, "statement", "statement", required=False) or {}
+    ctx.sink.text(node, SCHEMA.text, r.string(statement, "value", "statement.value"))
+    ctx.sink.text(node, SCHEMA.programmingLanguage, r.string(statement, "language", "statement.language"))
+    ctx.sink.text(node, RDFS.label, r.string(value, "name", "name"))
+    ctx.sink.text(node, DCTERMS.description, r.string(value, "description", "description"))
+    ctx.sink.time(node, DCTERMS.created, stamp_time(value.get("created")))
+
+
 HANDLERS: dict[str, AspectHandler] = {
+    "queryProperties": query_properties,
     "glossaryNodeInfo": glossary_node_info,
     "datasetKey": key_aspect,
     "tagKey": key_aspect,
