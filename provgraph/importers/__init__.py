@@ -10,10 +10,11 @@ from types import ModuleType
 
 from ..errors import InputRejected, RecordProblem
 from ..sources import Source, first_record
-from . import openlineage
+from . import datahub, openlineage
 
 IMPORTERS: dict[str, ModuleType] = {
     openlineage.NAME: openlineage,
+    datahub.NAME: datahub,
 }
 
 
