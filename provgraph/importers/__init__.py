@@ -10,10 +10,11 @@ from types import ModuleType
 
 from ..errors import InputRejected, RecordProblem
 from ..sources import Source, parse_json_records
-from . import openlineage
+from . import governance, openlineage
 
 IMPORTERS: dict[str, ModuleType] = {
     openlineage.NAME: openlineage,
+    governance.NAME: governance,
 }
 
 
@@ -25,6 +26,8 @@ def detect(source: Source) -> ModuleType:
     """The importer whose ``looks_like`` accepts the source's first record.
 
     Raises :class:`InputRejected` when no importer, or more than one, recognises it."""
+    if source.name.lower().endswith(governance.SUFFIXES):
+        return governance
     records, problems = parse_json_records(source)
     if not records:
         raise InputRejected(problems or [RecordProblem(source.name, None, None, "no records")])

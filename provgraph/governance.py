@@ -1,0 +1,153 @@
+"""Governance facts derived over the whole store after every ingest (MAPPING.md, "Governance").
+
+* The **vocabulary graph** holds the DPV terms provgraph declares (``ontology/dpv-terms.ttl``)
+  and any full vocabulary file a user loads, so queries walk categories with ``skos:broader*``.
+* The **governance graph** (``graph/derived/governance``) is recomputed from scratch after each
+  ingest: every tag concept whose key matches the classification mapping
+  (``ontology/classification.yaml``, plus overlay ``classification:`` entries, which win) gets
+  ``skos:broader`` the DPV concept; a dataset whose own or whose columns' tags classify as
+  personal data gets ``dpv:hasPersonalData`` that category; and each overlay declaration
+  (``pg:GovernanceDeclaration``) is applied to every dataset it matches (``pg:appliesTo`` plus a
+  copy of the declared facts on the dataset). The graph records what it was derived from.
+
+Recomputing everything keeps the facts from going stale when a dataset arrives after the
+overlay that governs it; it costs one pass over datasets and tag concepts, not over triples.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from pathlib import Path
+
+import pyoxigraph
+import yaml
+from pyoxigraph import Literal, NamedNode, Quad, Triple
+
+from . import ids
+from .importers.governance import expand_curie
+from .store import LineageStore
+from .vocab import DCTERMS, DPV, GRAPH_BASE, PG, PROV, RDF_TYPE, SKOS
+
+ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
+DPV_TERMS = ONTOLOGY_DIR / "dpv-terms.ttl"
+CLASSIFICATION = ONTOLOGY_DIR / "classification.yaml"
+VOCABULARY_GRAPH = NamedNode(GRAPH_BASE + "vocabulary")
+GOVERNANCE_GRAPH = NamedNode(GRAPH_BASE + "derived/governance")
+#: Predicates an overlay declaration carries that are copied onto each dataset it matches.
+APPLIED = (PROV.wasAttributedTo, PROV.qualifiedAttribution, DPV.hasPersonalData, DPV.hasLegalBasis, DPV.hasPurpose,
+           DPV.hasDataController, PG.consentRecord, PG.authorisedConsumer)
+
+
+def ensure_vocabulary(store: LineageStore) -> None:
+    """Load ``ontology/dpv-terms.ttl`` into the vocabulary graph unless it is there already."""
+    if not store.oxigraph.contains_named_graph(VOCABULARY_GRAPH):
+        load_vocabulary(store, [DPV_TERMS])
+
+
+def load_vocabulary(store: LineageStore, paths: list[str | Path]) -> int:
+    """Add RDF files (Turtle, or any format pyoxigraph reads by extension) to the vocabulary
+    graph. Returns the number of triples read. Raises :class:`OSError`/:class:`SyntaxError` for
+    an unreadable file."""
+    count = 0
+    for path in paths:
+        path = Path(path)
+        fmt = pyoxigraph.RdfFormat.from_extension(path.suffix.lstrip(".")) or pyoxigraph.RdfFormat.TURTLE
+        with path.open("rb") as handle:
+            quads = [Quad(t.subject, t.predicate, t.object, VOCABULARY_GRAPH)
+                     for t in pyoxigraph.parse(handle, format=fmt) if not isinstance(t.subject, pyoxigraph.BlankNode)]
+        store.oxigraph.add_graph(VOCABULARY_GRAPH)
+        store.oxigraph.bulk_extend(quads)
+        count += len(quads)
+    return count
+
+
+def shipped_classification() -> dict[str, list[NamedNode]]:
+    """``ontology/classification.yaml`` as ``{pattern: [DPV concept, …]}``."""
+    data = yaml.safe_load(CLASSIFICATION.read_text(encoding="utf-8")) or {}
+    return {str(k): [expand_curie(str(c)) for c in (v if isinstance(v, list) else [v])] for k, v in data.items()}
+
+
+def rederive(store: LineageStore) -> int:
+    """Recompute the governance graph (see the module docstring). Returns its triple count."""
+    ensure_vocabulary(store)
+    broader = _broader(store)
+    rules = {k.lower(): v for k, v in shipped_classification().items()}
+    for row in store.select("SELECT ?pattern ?concept WHERE { ?r a pg:ClassificationRule ; pg:tagPattern ?pattern ; pg:classifiedAs ?concept }"):
+        rules.setdefault("overlay:" + row["pattern"].value.lower(), []).append(row["concept"])
+    compiled = []
+    for pattern, concepts in rules.items():
+        overridden = not pattern.startswith("overlay:") and ("overlay:" + pattern) in rules
+        if not overridden:
+            compiled.append((re.compile(fnmatch.translate(pattern.removeprefix("overlay:")), re.IGNORECASE), concepts))
+    triples: list[Triple] = []
+    classified: dict[NamedNode, list[NamedNode]] = {}
+    for row in store.select("SELECT DISTINCT ?concept ?key WHERE { ?concept pg:tagKey ?key }"):
+        for regex, concepts in compiled:
+            if regex.fullmatch(row["key"].value):
+                for concept in concepts:
+                    triples.append(Triple(row["concept"], SKOS.broader, concept))
+                    classified.setdefault(row["concept"], []).append(concept)
+    personal = {c: [x for x in cs if _under(x, DPV.PersonalData, broader)] for c, cs in classified.items()}
+    anonymous = {c for c, cs in classified.items() if any(_under(x, DPV.AnonymisedData, broader) for x in cs)}
+    for row in store.select("""SELECT DISTINCT ?d ?concept WHERE { ?d a dcat:Dataset .
+            { ?d dcat:theme ?concept } UNION { ?d pg:field/dcat:theme ?concept } }"""):
+        for category in personal.get(row["concept"], ()):
+            triples.append(Triple(row["d"], DPV.hasPersonalData, category))
+        if row["concept"] in anonymous:
+            triples.append(Triple(row["d"], RDF_TYPE, DPV.AnonymisedData))
+    triples += _apply_declarations(store)
+    # No generation time: re-deriving the same inputs must give the same graph (ingest is idempotent).
+    triples += [Triple(GOVERNANCE_GRAPH, RDF_TYPE, PROV.Entity), Triple(GOVERNANCE_GRAPH, DCTERMS.source, Literal(CLASSIFICATION.name))]
+    for row in store.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?r a pg:GovernanceDeclaration } }"):
+        triples.append(Triple(GOVERNANCE_GRAPH, PROV.wasDerivedFrom, row["g"]))
+    store.replace_graphs({GOVERNANCE_GRAPH: triples})
+    return len(triples)
+
+
+def _apply_declarations(store: LineageStore) -> list[Triple]:
+    datasets = [(row["d"], row["ns"].value, row["name"].value, row["id"].value if row["id"] else None)
+                for row in store.select("""SELECT ?d ?ns ?name ?id WHERE { ?d a dcat:Dataset ; pg:namespace ?ns ; pg:name ?name .
+                                            OPTIONAL { ?d dcterms:identifier ?id } }""")]
+    facts: dict[NamedNode, list[tuple[NamedNode, object]]] = {}
+    matches: dict[NamedNode, tuple] = {}
+    for row in store.select("""SELECT ?rule ?ns ?name ?urn ?p ?o WHERE { ?rule a pg:GovernanceDeclaration .
+            OPTIONAL { ?rule pg:matchNamespace ?ns } OPTIONAL { ?rule pg:matchName ?name } OPTIONAL { ?rule pg:matchIdentifier ?urn }
+            OPTIONAL { ?rule ?p ?o } }"""):
+        rule = row["rule"]
+        matches[rule] = tuple(row[k].value if row[k] else None for k in ("ns", "name", "urn"))
+        if row["p"] in APPLIED:
+            facts.setdefault(rule, []).append((row["p"], row["o"]))
+        elif row["p"] == PG.declaresType:
+            facts.setdefault(rule, []).append((RDF_TYPE, row["o"]))
+    triples = []
+    for rule, (ns, name, urn) in matches.items():
+        for dataset, d_ns, d_name, d_id in datasets:
+            hit = (urn is not None and urn in (dataset.value, d_id)) or (
+                name is not None and fnmatch.fnmatchcase(d_ns, ns or "*") and fnmatch.fnmatchcase(d_name, name))
+            if hit:
+                triples.append(Triple(rule, PG.appliesTo, dataset))
+                triples += [Triple(dataset, p, o) for p, o in facts.get(rule, ())]
+    return triples
+
+
+def _broader(store: LineageStore) -> dict[NamedNode, set[NamedNode]]:
+    found: dict[NamedNode, set[NamedNode]] = {}
+    for quad in store.oxigraph.quads_for_pattern(None, SKOS.broader, None, VOCABULARY_GRAPH):
+        found.setdefault(quad.subject, set()).add(quad.object)
+    return found
+
+
+def _under(concept: NamedNode, ancestor: NamedNode, broader: dict[NamedNode, set[NamedNode]]) -> bool:
+    seen, todo = set(), [concept]
+    while todo:
+        node = todo.pop()
+        if node == ancestor:
+            return True
+        if node not in seen:
+            seen.add(node)
+            todo.extend(broader.get(node, ()))
+    return False
+
+
+__all__ = ["ensure_vocabulary", "load_vocabulary", "rederive", "VOCABULARY_GRAPH", "GOVERNANCE_GRAPH", "ids"]

@@ -1,0 +1,125 @@
+"""Governance: the overlay importer, classification, SHACL validation and `provgraph validate`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import provgraph
+from provgraph.errors import InputRejected
+
+from .conftest import EXAMPLES, OPENLINEAGE, REPO, needs_shared
+
+OVERLAY = REPO / "examples" / "governance.yaml"
+CUSTOMERS = "https://w3id.org/provgraph/id/dataset/food_delivery/public.customers"
+
+
+@pytest.fixture(scope="module")
+def governed_demo(tmp_path_factory) -> provgraph.LineageGraph:
+    g = provgraph.open(tmp_path_factory.mktemp("governed") / "store")
+    g.ingest([EXAMPLES])
+    g.ingest([OVERLAY])
+    yield g
+    g.close()
+
+
+def test_demo_validate_finds_exactly_the_deliberate_gaps(governed_demo):
+    report = governed_demo.validate()
+    assert not report.conforms
+    found = {(f.name, f.shape) for f in report.findings}
+    assert found == {
+        ("sftp://vendor-experian/credit_bureau_scores.csv", "consent recorded"),
+        ("kafka://events.internal:9092/clickstream.page_views", "consent valid at use"),
+        ("postgres://warehouse.internal:5432/warehouse.raw.collections_delinquencies", "owner"),
+    }
+    withdrawn = next(f for f in report.findings if f.shape == "consent valid at use")
+    assert "13 run(s)" in withdrawn.message and withdrawn.value.startswith("2025-10-06")
+    assert all(f.rule for f in report.findings)
+
+
+def test_classification_walks_the_dpv_hierarchy(governed_demo):
+    # `pii` tags classify as dpv:PersonalData; the overlay's pd:EmailAddress is under pd:Contact.
+    rows = governed_demo.sparql("""SELECT DISTINCT ?name WHERE { ?d dpv:hasPersonalData/skos:broader* pd:Contact ; pg:name ?name }
+                                   ORDER BY ?name""")
+    assert rows.column("name") == ["crm.public.customers", "sales/sales_2025.csv", "warehouse.staging.sales_clean"]
+    tagged = governed_demo.sparql("ASK { ?tag pg:tagKey \"user-behavior\" ; skos:broader pd:Behavioural }")
+    assert tagged is True
+
+
+def test_store_report_is_queryable(governed_demo):
+    governed_demo.validate(store_report=True)
+    rows = governed_demo.sparql("""PREFIX sh: <http://www.w3.org/ns/shacl#> SELECT (COUNT(?r) AS ?n) WHERE {
+                                     GRAPH <https://w3id.org/provgraph/graph/validation-report> { ?r a sh:ValidationResult } }""")
+    assert int(rows.rows[0][0].value) == 3
+
+
+def test_overlay_errors_name_the_line(graph, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("datasets:\n  - match: {name: x}\n    owner: team:a\n  - match: {name: y}\n    legal_basis: maybe\n"
+                   "    consent: {status: given, given: yesterday}\n")
+    with pytest.raises(InputRejected) as caught:
+        graph.ingest([bad])
+    problems = {(p.record, p.field) for p in caught.value.problems}
+    assert (4, "datasets[1].legal_basis") in problems
+    assert (4, "datasets[1].consent.given") in problems
+    assert graph.stats()["batches"] == 0
+
+
+def test_validate_on_ingest_reject_leaves_the_store_as_it_was(graph, tmp_path):
+    graph.ingest([EXAMPLES / "clickstream.ndjson"])
+    before = graph.stats()
+    overlay = tmp_path / "withdrawn.yaml"
+    overlay.write_text("datasets:\n  - match: {namespace: 'kafka://*', name: clickstream.page_views}\n    legal_basis: consent\n"
+                       "    consent: {status: withdrawn, given: 2024-01-01, withdrawn: 2025-03-01}\n")
+    with pytest.raises(InputRejected) as caught:
+        graph.ingest_validated([overlay], validate="reject")
+    assert "consent valid at use" in str(caught.value)
+    assert graph.stats() == before
+    assert graph.sparql("ASK { ?d dpv:hasLegalBasis ?b }") is False
+
+
+def test_cli_validate_exit_codes(tmp_path):
+    store = tmp_path / "store"
+    cli = [sys.executable, "-m", "provgraph.cli", "--store", str(store)]
+    run = lambda *args: subprocess.run([*cli, *args], capture_output=True, text=True)  # noqa: E731
+    assert run("validate").returncode == 0  # an empty graph conforms
+    assert run("ingest", "-q", str(EXAMPLES / "sales.ndjson")).returncode == 0
+    failing = run("validate", "--format", "json")
+    assert failing.returncode == 1
+    assert json.loads(failing.stdout)["conforms"] is False
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("this is not turtle")
+    assert run("validate", "--shapes", str(broken)).returncode == 2
+
+
+@needs_shared
+def test_marquez_email_classification_reaches_every_table_it_flows_into(tmp_path):
+    g = provgraph.open(tmp_path / "store")
+    g.ingest([OPENLINEAGE / "events/marquez/docker-metadata.rendered.json"])
+    overlay = tmp_path / "marquez.yaml"
+    overlay.write_text("datasets:\n  - match: {namespace: food_delivery, name: public.customers}\n"
+                       "    owner: team:crm\n    personal_data: pd:EmailAddress\n    legal_basis: contract\n")
+    g.ingest([overlay])
+    downstream = {r["downstreamName"] for r in g.query("downstream", namespace="food_delivery", name="public.customers").records()}
+    trained = g.query("trained-on", tag="pd:Contact", models_only=False)
+    reached = {r["outputName"] for r in trained.records()}
+    assert downstream and downstream <= reached
+    assert {r["taggedSources"] for r in trained.records()} == {"public.customers"}
+    g.close()
+
+
+@needs_shared
+@pytest.mark.parametrize("folder", sorted(p.name for p in (OPENLINEAGE / "events").iterdir()) if OPENLINEAGE.is_dir() else [])
+def test_validate_real_openlineage_files(tmp_path, folder):
+    g = provgraph.open(tmp_path / "store")
+    g.ingest([OPENLINEAGE / "events" / folder], skip_invalid=True)
+    report = g.validate()
+    text = report.render("text")
+    assert text.splitlines()[0].startswith(("conforms", "does not conform"))
+    # Real producers rarely send ownership: the owner rule is what they miss, named by dataset.
+    assert all(f.name and f.message and f.rule for f in report.findings)
+    assert all(not f.name.startswith("https://w3id.org/provgraph/id/qualified/") for f in report.findings)
+    g.close()
