@@ -98,13 +98,54 @@ def validate(store: LineageStore, shapes: rdflib.Graph | None = None, focus_node
     shapes = shapes if shapes is not None else load_shapes()
     if focus_nodes is not None and not focus_nodes:
         return ValidationReport(True, [], rdflib.Graph())
+    data = _data_graph(store)
     try:
-        conforms, report, _ = pyshacl.validate(store.oxigraph, shacl_graph=shapes, inplace=True, allow_warnings=True,
-                                               allow_infos=True, focus_nodes=[n.value for n in focus_nodes] if focus_nodes else None)
+        if focus_nodes is None:
+            _, report, _ = pyshacl.validate(data, shacl_graph=shapes, inplace=True, allow_warnings=True, allow_infos=True)
+        else:
+            report = rdflib.Graph()
+            for shape, nodes in _targeted(store, shapes, focus_nodes).items():
+                # Named shapes with named focus nodes skip pySHACL's own target search (a pass over
+                # every target in the store); we picked the focus nodes each shape targets ourselves.
+                _, part, _ = pyshacl.validate(data, shacl_graph=shapes, inplace=True, allow_warnings=True, allow_infos=True,
+                                              use_shapes=[shape], focus_nodes=sorted(nodes))
+                report += part
     except Exception as exc:  # pySHACL reports shape errors as several exception types
         raise ValidationError(f"validation failed: {exc}") from None
     findings = _findings(report, shapes, store)
     return ValidationReport(not any(f.severity == "Violation" for f in findings), findings, report)
+
+
+def _data_graph(store: LineageStore):
+    """pySHACL's view of the Oxigraph store. pySHACL tests the data graph's truth value while
+    describing each result, which counts every triple of the store; a store is never empty here."""
+    from pyshacl.graph_abstraction import DataGraph
+
+    graph = DataGraph.from_oxigraph_store(store.oxigraph)
+    graph.__class__ = type("NonEmptyOxigraphDataGraph", (type(graph),), {"__bool__": lambda self: True})
+    return graph
+
+
+def _targeted(store: LineageStore, shapes: rdflib.Graph, focus_nodes: list[NamedNode]) -> dict[str, set[str]]:
+    """For each named node shape, the given focus nodes it targets (sh:targetClass,
+    sh:targetSubjectsOf, sh:targetObjectsOf, sh:targetNode), found with one query per target."""
+    found: dict[str, set[str]] = {}
+    chunks = [focus_nodes[i:i + 500] for i in range(0, len(focus_nodes), 500)]
+    for shape in set(shapes.subjects(rdflib.RDF.type, SH.NodeShape)):
+        if not isinstance(shape, rdflib.URIRef):
+            continue
+        patterns = [f"?x a <{c}>" for c in shapes.objects(shape, SH.targetClass)]
+        patterns += [f"?x <{p}> ?o" for p in shapes.objects(shape, SH.targetSubjectsOf)]
+        patterns += [f"?o <{p}> ?x" for p in shapes.objects(shape, SH.targetObjectsOf)]
+        named = {str(n) for n in shapes.objects(shape, SH.targetNode)}
+        hits = {n.value for n in focus_nodes if n.value in named}
+        for pattern in patterns:
+            for chunk in chunks:
+                values = " ".join(str(n) for n in chunk)
+                hits |= {row["x"].value for row in store.select(f"SELECT DISTINCT ?x WHERE {{ VALUES ?x {{ {values} }} {pattern} }}")}
+        if hits:
+            found[str(shape)] = hits
+    return found
 
 
 def store_report(store: LineageStore, report: ValidationReport) -> int:

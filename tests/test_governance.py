@@ -119,7 +119,54 @@ def test_validate_real_openlineage_files(tmp_path, folder):
     report = g.validate()
     text = report.render("text")
     assert text.splitlines()[0].startswith(("conforms", "does not conform"))
-    # Real producers rarely send ownership: the owner rule is what they miss, named by dataset.
+    # Real producers rarely send ownership: the owner rule is all they miss (their PROV is consistent).
+    assert not report.conforms and {f.shape for f in report.findings} == {"owner"}
     assert all(f.name and f.message and f.rule for f in report.findings)
     assert all(not f.name.startswith("https://w3id.org/provgraph/id/qualified/") for f in report.findings)
     g.close()
+
+
+def test_consent_proof_names_the_vendor_feed_without_consent(governed_demo):
+    proof = governed_demo.query("consent-proof", namespace="s3://acme-models", name="credit_scoring").records()
+    exceptions = {r["sourceName"]: r["exception"] for r in proof if r["exception"]}
+    assert exceptions == {"credit_bureau_scores.csv": "legal basis is consent, but no consent record"}
+    crm = next(r for r in proof if r["sourceName"] == "crm.public.customers")
+    assert crm["consentStatus"] == "ConsentGiven" and crm["validAtTraining"] == "true"
+    assert {r["modelVersion"] for r in proof} == {"2025.M12"}
+
+
+def test_owners_of_a_models_lineage(governed_demo):
+    rows = governed_demo.query("owners", namespace="s3://acme-models", name="credit_scoring").records()
+    owners = {(r["nodeName"], r["owner"], r["declaredIn"]) for r in rows}
+    assert ("credit_scoring", "team:credit-risk-ml", "lineage") in owners
+    assert ("credit_scoring", "user:ken.okafor", "governance overlay") in owners
+    assert ("warehouse.raw.collections_delinquencies", None, None) in owners
+    assert {r["kind"] for r in rows} == {"model", "dataset", "job"}
+
+
+def test_personal_data_without_legal_basis(governed_demo, graph):
+    assert governed_demo.query("personal-data-without-legal-basis").rows == []
+    graph.ingest([EXAMPLES / "sales.ndjson"])
+    rows = graph.query("personal-data-without-legal-basis").records()
+    assert {(r["name"], r["how"]) for r in rows} == {
+        ("sales/sales_2025.csv", "declared"),
+        ("warehouse.staging.sales_clean", "derived"), ("warehouse.analytics.customer_features", "derived")}
+
+
+def test_cli_ingest_validate_reject_and_vocabulary_load(tmp_path):
+    cli = [sys.executable, "-m", "provgraph.cli", "--store", str(tmp_path / "store")]
+    run = lambda *args: subprocess.run([*cli, *args], capture_output=True, text=True)  # noqa: E731
+    rejected = run("ingest", "-q", "--validate", "reject", str(EXAMPLES / "credit.ndjson"))
+    assert rejected.returncode == 1
+    assert "owner" in rejected.stderr and "collections_delinquencies" in rejected.stderr
+    warned = run("ingest", "-q", "--validate", "warn", str(EXAMPLES / "credit.ndjson"))
+    assert warned.returncode == 0 and "VIOLATION" in warned.stderr
+
+
+@needs_shared
+def test_full_dpv_vocabulary_can_be_loaded(graph):
+    ontologies = OPENLINEAGE.parent / "ontologies"
+    count = graph.load_vocabulary([ontologies / "dpv-pd.ttl"])
+    assert count > 1000
+    # a category provgraph does not declare itself, reachable once the full vocabulary is loaded
+    assert graph.sparql("ASK { pd:Accent skos:broader+ dpv:PersonalData }") is True
