@@ -8,7 +8,9 @@
   ``skos:broader`` the DPV concept; a dataset whose own or whose columns' tags classify as
   personal data gets ``dpv:hasPersonalData`` that category; and each overlay declaration
   (``pg:GovernanceDeclaration``) is applied to every dataset it matches (``pg:appliesTo`` plus a
-  copy of the declared facts on the dataset). The graph records what it was derived from.
+  copy of the declared facts on the dataset). Only the latest ingest of each overlay file (by
+  its source name) counts, so a steward edits the file and ingests it again. The graph records
+  which overlay batches it was derived from.
 
 Recomputing everything keeps the facts from going stale when a dataset arrives after the
 overlay that governs it; it costs one pass over datasets and tag concepts, not over triples.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from datetime import datetime
 from pathlib import Path
 
 import pyoxigraph
@@ -73,8 +76,11 @@ def rederive(store: LineageStore) -> int:
     ensure_vocabulary(store)
     broader = _broader(store)
     rules = {k.lower(): v for k, v in shipped_classification().items()}
-    for row in store.select("SELECT ?pattern ?concept WHERE { ?r a pg:ClassificationRule ; pg:tagPattern ?pattern ; pg:classifiedAs ?concept }"):
-        rules.setdefault("overlay:" + row["pattern"].value.lower(), []).append(row["concept"])
+    active = _active_overlays(store)
+    for row in store.select("""SELECT ?g ?pattern ?concept WHERE {
+            GRAPH ?g { ?r a pg:ClassificationRule ; pg:tagPattern ?pattern ; pg:classifiedAs ?concept } }"""):
+        if row["g"] in active:
+            rules.setdefault("overlay:" + row["pattern"].value.lower(), []).append(row["concept"])
     compiled = []
     for pattern, concepts in rules.items():
         overridden = not pattern.startswith("overlay:") and ("overlay:" + pattern) in rules
@@ -96,24 +102,38 @@ def rederive(store: LineageStore) -> int:
             triples.append(Triple(row["d"], DPV.hasPersonalData, category))
         if row["concept"] in anonymous:
             triples.append(Triple(row["d"], RDF_TYPE, DPV.AnonymisedData))
-    triples += _apply_declarations(store)
+    triples += _apply_declarations(store, active)
     # No generation time: re-deriving the same inputs must give the same graph (ingest is idempotent).
     triples += [Triple(GOVERNANCE_GRAPH, RDF_TYPE, PROV.Entity), Triple(GOVERNANCE_GRAPH, DCTERMS.source, Literal(CLASSIFICATION.name))]
-    for row in store.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?r a pg:GovernanceDeclaration } }"):
-        triples.append(Triple(GOVERNANCE_GRAPH, PROV.wasDerivedFrom, row["g"]))
+    triples += [Triple(GOVERNANCE_GRAPH, PROV.wasDerivedFrom, g) for g in sorted(active, key=lambda n: n.value)]
     store.replace_graphs({GOVERNANCE_GRAPH: triples})
     return len(triples)
 
 
-def _apply_declarations(store: LineageStore) -> list[Triple]:
+def _active_overlays(store: LineageStore) -> set[NamedNode]:
+    """The batch graph of the latest ingest of each overlay file (by source name): editing an
+    overlay and ingesting it again replaces what the earlier version declared."""
+    latest: dict[str, tuple[datetime, NamedNode]] = {}
+    for row in store.select(f"""SELECT DISTINCT ?g ?name ?at WHERE {{ GRAPH ?g {{ ?r a ?kind }}
+            VALUES ?kind {{ pg:GovernanceDeclaration pg:ClassificationRule }}
+            GRAPH {ids.CATALOG_GRAPH} {{ ?g dcterms:source ?name ; prov:generatedAtTime ?at }} }}"""):
+        key, moment = row["name"].value, datetime.fromisoformat(row["at"].value.replace("Z", "+00:00"))
+        if key not in latest or moment > latest[key][0]:
+            latest[key] = (moment, row["g"])
+    return {g for _, g in latest.values()}
+
+
+def _apply_declarations(store: LineageStore, active: set[NamedNode]) -> list[Triple]:
     datasets = [(row["d"], row["ns"].value, row["name"].value, row["id"].value if row["id"] else None)
                 for row in store.select("""SELECT ?d ?ns ?name ?id WHERE { ?d a dcat:Dataset ; pg:namespace ?ns ; pg:name ?name .
                                             OPTIONAL { ?d dcterms:identifier ?id } }""")]
     facts: dict[NamedNode, list[tuple[NamedNode, object]]] = {}
     matches: dict[NamedNode, tuple] = {}
-    for row in store.select("""SELECT ?rule ?ns ?name ?urn ?p ?o WHERE { ?rule a pg:GovernanceDeclaration .
+    for row in store.select("""SELECT ?g ?rule ?ns ?name ?urn ?p ?o WHERE { GRAPH ?g { ?rule a pg:GovernanceDeclaration }
             OPTIONAL { ?rule pg:matchNamespace ?ns } OPTIONAL { ?rule pg:matchName ?name } OPTIONAL { ?rule pg:matchIdentifier ?urn }
             OPTIONAL { ?rule ?p ?o } }"""):
+        if row["g"] not in active:
+            continue
         rule = row["rule"]
         matches[rule] = tuple(row[k].value if row[k] else None for k in ("ns", "name", "urn"))
         if row["p"] in APPLIED:

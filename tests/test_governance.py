@@ -62,9 +62,10 @@ def test_overlay_errors_name_the_line(graph, tmp_path):
                    "    consent: {status: given, given: yesterday}\n")
     with pytest.raises(InputRejected) as caught:
         graph.ingest([bad])
-    problems = {(p.record, p.field) for p in caught.value.problems}
-    assert (4, "datasets[1].legal_basis") in problems
-    assert (4, "datasets[1].consent.given") in problems
+    problems = {p.field for p in caught.value.problems}
+    assert "line 5: datasets[1].legal_basis" in problems
+    assert "line 6: datasets[1].consent.given" in problems
+    assert "bad.yaml: line 5: datasets[1].legal_basis: 'maybe'" in str(caught.value)
     assert graph.stats()["batches"] == 0
 
 
@@ -170,3 +171,38 @@ def test_full_dpv_vocabulary_can_be_loaded(graph):
     assert count > 1000
     # a category provgraph does not declare itself, reachable once the full vocabulary is loaded
     assert graph.sparql("ASK { pd:Accent skos:broader+ dpv:PersonalData }") is True
+
+
+def test_sensitive_data_only_for_authorised_consumers(graph, tmp_path):
+    graph.ingest([EXAMPLES / "clickstream.ndjson"])
+    overlay = tmp_path / "sensitive.yaml"
+    overlay.write_text("datasets:\n  - urn: 'https://w3id.org/provgraph/id/dataset/kafka%3A%2F%2Fevents.internal%3A9092/clickstream.page_views'\n"
+                       "    special_category: true\n    legal_basis: explicit-consent\n    purpose: dpv:ServicePersonalisation\n"
+                       "    consent: {status: given, given: 2024-01-01}\n    authorised_consumers: [team:web-platform]\n")
+    graph.ingest([overlay])
+    findings = {(f.name, f.shape, f.value) for f in graph.validate().findings}
+    assert ("s3://acme-models/recommender", "authorised consumer", "clickstream.page_views") in findings
+    assert not any(f[1] == "special category" for f in findings)  # it has a legal basis and a purpose
+
+
+def test_prov_consistency_run_ending_before_it_starts(graph):
+    run, job = "0195a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", {"namespace": "ns", "name": "job"}
+    events = [{"eventType": et, "eventTime": t, "run": {"runId": run}, "job": job, "producer": "https://example.org/p",
+               "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+               "outputs": [{"namespace": "ns", "name": "out", "facets": {"ownership": {"owners": [{"name": "team:a"}]}}}]}
+              for et, t in (("START", "2025-01-02T00:00:00Z"), ("COMPLETE", "2025-01-01T00:00:00Z"))]
+    graph.ingest([provgraph.Source("backwards.json", json.dumps(events).encode())])
+    shapes = {f.shape for f in graph.validate().findings}
+    assert "run start and end" in shapes
+
+
+def test_an_edited_overlay_replaces_its_earlier_version(graph, tmp_path):
+    graph.ingest([EXAMPLES / "sales.ndjson"])
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text("datasets:\n  - match: {namespace: 's3://*', name: 'sales/*'}\n    legal_basis: consent\n")
+    graph.ingest([overlay])
+    assert graph.sparql("ASK { ?d a dcat:Dataset ; dpv:hasLegalBasis dpv:Consent }") is True
+    overlay.write_text("datasets:\n  - match: {namespace: 's3://*', name: 'sales/*'}\n    legal_basis: contract\n")
+    graph.ingest([overlay])
+    assert graph.sparql("ASK { ?d a dcat:Dataset ; dpv:hasLegalBasis dpv:Consent }") is False
+    assert graph.sparql("ASK { ?d a dcat:Dataset ; dpv:hasLegalBasis dpv:Contract }") is True

@@ -19,7 +19,7 @@ also add entries to the classification mapping (tag → DPV concept)::
 Each entry becomes a ``pg:GovernanceDeclaration`` node carrying the declared facts with the
 same predicates they have on a dataset; :mod:`provgraph.governance` applies them to every
 matching dataset after each ingest (so a dataset that arrives later is governed too). Errors
-name the YAML line (``record`` is the 1-based line number).
+name the YAML line: ``RecordProblem(file, None, "line N: key.path", message)``.
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def expand_curie(value: str) -> NamedNode | None:
 
 def import_source(source: Source) -> MappedBatch:
     """Map one overlay document. Returns a :class:`MappedBatch` whose ``rejected`` lists every
-    problem as ``RecordProblem(file, line, key path, message)``; a batch with problems is not stored."""
+    problem as ``RecordProblem(file, None, "line N: key path", message)``; a batch with problems is not stored."""
     batch = MappedBatch(source=source, importer=NAME)
     try:
         document = yaml.load(source.data.decode("utf-8-sig"), Loader=_LineLoader)
@@ -116,7 +116,7 @@ def import_source(source: Source) -> MappedBatch:
         return batch
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        batch.rejected.append(RecordProblem(source.name, mark.line + 1 if mark else None, None,
+        batch.rejected.append(RecordProblem(source.name, None, f"line {mark.line + 1}" if mark else None,
                                             f"invalid YAML: {getattr(exc, 'problem', None) or exc}"))
         return batch
     if not isinstance(document, dict):
@@ -141,14 +141,14 @@ def import_source(source: Source) -> MappedBatch:
             if term is None:
                 reader.fail(f"classification.{pattern}", f"{concept!r} is not a dpv:/pd: CURIE or an IRI")
             sink.add(rule, PG.classifiedAs, term)
-        batch.rejected.extend(reader.problems)
-    batch.rejected.extend(top.problems)
+        batch.rejected.extend(_at_lines(reader.problems, "", None))
+    batch.rejected.extend(_at_lines(top.problems, "", None))
     default_controller = document.get("controller")
     entries = []
     for key in ("datasets", "models"):
         items = document.get(key) or []
         if not isinstance(items, list):
-            batch.rejected.append(RecordProblem(source.name, document.key_lines.get(key), key, "expected a list of entries"))
+            batch.rejected.append(RecordProblem(source.name, None, f"line {document.key_lines.get(key)}: {key}", "expected a list of entries"))
             continue
         entries += [(f"{key}[{i}]", item) for i, item in enumerate(items)]
     for path, entry in entries:
@@ -157,12 +157,12 @@ def import_source(source: Source) -> MappedBatch:
         entry_sink = TripleSink()
         _map_entry(entry, path, reader, entry_sink, source, default_controller)
         if reader.problems:
-            batch.rejected.extend(reader.problems)
+            batch.rejected.extend(_at_lines(reader.problems, path, entry))
             continue
         batch.accepted += 1
-        sink.triples.extend(entry_sink.triples)
+        batch.triples.extend(entry_sink.triples)
     batch.triples.extend(sink.triples)
-    if not batch.accepted and not batch.rejected and sink.triples:
+    if not batch.accepted and not batch.rejected and batch.triples:
         batch.accepted = 1  # an overlay with only classification entries
     return batch
 
@@ -248,6 +248,16 @@ def _map_entry(entry: Any, path: str, r: RecordReader, out: TripleSink, source: 
         out.text(agent, RDFS.label, str(consumer))
         out.add(rule, PG.authorisedConsumer, agent)
     out.text(rule, DCTERMS.description, r.string(entry, "description", f"{path}.description"))
+
+
+def _at_lines(problems: list[RecordProblem], path: str, entry: Any) -> list[RecordProblem]:
+    """Problems as ``file: line N: key path: message``, N the line of the offending key when known."""
+    out = []
+    for p in problems:
+        key = (p.field or "")[len(path):].lstrip(".").split(".")[0]
+        line = entry.key_lines.get(key, p.record) if isinstance(entry, _Lines) else p.record
+        out.append(RecordProblem(p.source, None, f"line {line}: {p.field}" if p.field else f"line {line}", p.message))
+    return out
 
 
 def _time(r: RecordReader, block: dict, key: str, path: str) -> datetime | None:
