@@ -2,6 +2,8 @@
 
 1. "All models trained on user-behavior data in 2025, with the exact data versions they read."
 2. "If the raw sales CSV changes, what is impacted downstream, and who owns it?"
+3. "Does the platform meet its governance rules?" (the stewards' overlay, then `validate`)
+4. "Prove consent for the credit-scoring model's personal data." (`consent-proof`)
 """
 
 from __future__ import annotations

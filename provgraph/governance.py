@@ -106,6 +106,7 @@ def rederive(store: LineageStore) -> int:
     # No generation time: re-deriving the same inputs must give the same graph (ingest is idempotent).
     triples += [Triple(GOVERNANCE_GRAPH, RDF_TYPE, PROV.Entity), Triple(GOVERNANCE_GRAPH, DCTERMS.source, Literal(CLASSIFICATION.name))]
     triples += [Triple(GOVERNANCE_GRAPH, PROV.wasDerivedFrom, g) for g in sorted(active, key=lambda n: n.value)]
+    triples = list(dict.fromkeys(triples))
     store.replace_graphs({GOVERNANCE_GRAPH: triples})
     return len(triples)
 
@@ -125,11 +126,11 @@ def _active_overlays(store: LineageStore) -> set[NamedNode]:
 
 def _apply_declarations(store: LineageStore, active: set[NamedNode]) -> list[Triple]:
     datasets = [(row["d"], row["ns"].value, row["name"].value, row["id"].value if row["id"] else None)
-                for row in store.select("""SELECT ?d ?ns ?name ?id WHERE { ?d a dcat:Dataset ; pg:namespace ?ns ; pg:name ?name .
+                for row in store.select("""SELECT DISTINCT ?d ?ns ?name ?id WHERE { ?d a dcat:Dataset ; pg:namespace ?ns ; pg:name ?name .
                                             OPTIONAL { ?d dcterms:identifier ?id } }""")]
     facts: dict[NamedNode, list[tuple[NamedNode, object]]] = {}
     matches: dict[NamedNode, tuple] = {}
-    for row in store.select("""SELECT ?g ?rule ?ns ?name ?urn ?p ?o WHERE { GRAPH ?g { ?rule a pg:GovernanceDeclaration }
+    for row in store.select("""SELECT DISTINCT ?g ?rule ?ns ?name ?urn ?p ?o WHERE { GRAPH ?g { ?rule a pg:GovernanceDeclaration }
             OPTIONAL { ?rule pg:matchNamespace ?ns } OPTIONAL { ?rule pg:matchName ?name } OPTIONAL { ?rule pg:matchIdentifier ?urn }
             OPTIONAL { ?rule ?p ?o } }"""):
         if row["g"] not in active:
