@@ -141,6 +141,10 @@ def _apply_declarations(store: LineageStore, active: set[NamedNode]) -> list[Tri
             facts.setdefault(rule, []).append((row["p"], row["o"]))
         elif row["p"] == PG.declaresType:
             facts.setdefault(rule, []).append((RDF_TYPE, row["o"]))
+    columns: dict[NamedNode, list[tuple[str, NamedNode]]] = {}
+    for row in store.select("""SELECT DISTINCT ?rule ?path ?category WHERE {
+            ?rule pg:fieldDeclaration ?declared . ?declared pg:fieldPath ?path ; dpv:hasPersonalData ?category }"""):
+        columns.setdefault(row["rule"], []).append((row["path"].value, row["category"]))
     triples = []
     for rule, (ns, name, urn) in matches.items():
         for dataset, d_ns, d_name, d_id in datasets:
@@ -149,6 +153,10 @@ def _apply_declarations(store: LineageStore, active: set[NamedNode]) -> list[Tri
             if hit:
                 triples.append(Triple(rule, PG.appliesTo, dataset))
                 triples += [Triple(dataset, p, o) for p, o in facts.get(rule, ())]
+                for path, category in columns.get(rule, ()):
+                    field = ids.field(d_ns, d_name, path)
+                    triples += [Triple(dataset, PG.field, field), Triple(field, PG.fieldPath, Literal(path)),
+                                Triple(field, DPV.hasPersonalData, category), Triple(dataset, DPV.hasPersonalData, category)]
     return triples
 
 

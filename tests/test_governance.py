@@ -102,13 +102,16 @@ def test_marquez_email_classification_reaches_every_table_it_flows_into(tmp_path
     g.ingest([OPENLINEAGE / "events/marquez/docker-metadata.rendered.json"])
     overlay = tmp_path / "marquez.yaml"
     overlay.write_text("datasets:\n  - match: {namespace: food_delivery, name: public.customers}\n"
-                       "    owner: team:crm\n    personal_data: pd:EmailAddress\n    legal_basis: contract\n")
+                       "    owner: team:crm\n    fields: {email: pd:EmailAddress}\n    legal_basis: contract\n")
     g.ingest([overlay])
-    downstream = {r["downstreamName"] for r in g.query("downstream", namespace="food_delivery", name="public.customers").records()}
+    assert g.sparql("ASK { ?f pg:fieldPath \"email\" ; dpv:hasPersonalData pd:EmailAddress }") is True
+    column = g.query("downstream", namespace="food_delivery", name="public.customers", field="email").records()
+    flows_into = {r["downstreamName"] for r in column}
     trained = g.query("trained-on", tag="pd:Contact", models_only=False)
     reached = {r["outputName"] for r in trained.records()}
-    assert downstream and downstream <= reached
+    assert flows_into and flows_into <= reached
     assert {r["taggedSources"] for r in trained.records()} == {"public.customers"}
+    assert g.query("trained-on", tag="pd:Behavioural", models_only=False).rows == []
     g.close()
 
 

@@ -11,7 +11,8 @@ also add entries to the classification mapping (tag → DPV concept)::
     datasets:
       - match: {namespace: "postgres://crm.internal:5432", name: "crm.public.*"}
         owner: team:crm
-        personal_data: [pd:EmailAddress, pd:BirthDate]
+        personal_data: [pd:BirthDate]
+        fields: {email: pd:EmailAddress}        # column-level: the column and its dataset hold it
         legal_basis: consent
         consent: {status: given, given: 2024-01-01T00:00:00Z, expires: 2027-01-01T00:00:00Z}
         purpose: dpv:CustomerRelationshipManagement
@@ -59,7 +60,7 @@ CONSENT_STATUSES = {
     "revoked": DPV.ConsentRevoked,
     "unknown": DPV.ConsentUnknown,
 }
-_ENTRY_KEYS = {"match", "urn", "owner", "owners", "stewards", "personal_data", "special_category", "pseudonymised",
+_ENTRY_KEYS = {"match", "urn", "owner", "owners", "stewards", "personal_data", "fields", "special_category", "pseudonymised",
                "anonymised", "legal_basis", "consent", "purpose", "controller", "authorised_consumers", "description"}
 _TOP_KEYS = {"controller", "classification", "datasets", "models"}
 
@@ -204,6 +205,16 @@ def _map_entry(entry: Any, path: str, r: RecordReader, out: TripleSink, source: 
         if term is None:
             r.fail(f"{path}.personal_data", f"{category!r} is not a dpv:/pd: CURIE or an IRI")
         out.add(rule, DPV.hasPersonalData, term)
+    columns = r.obj(entry, "fields", f"{path}.fields", required=False) or {}
+    for column, categories in columns.items():
+        declared = ids.qualified("field-declaration", source.sha256, path, str(column))
+        out.add(rule, PG.fieldDeclaration, declared)
+        out.text(declared, PG.fieldPath, str(column))
+        for category in _list(categories):
+            term = expand_curie(str(category))
+            if term is None:
+                r.fail(f"{path}.fields.{column}", f"{category!r} is not a dpv:/pd: CURIE or an IRI")
+            out.add(declared, DPV.hasPersonalData, term)
     for flag, cls in (("special_category", DPV.SpecialCategoryPersonalData), ("pseudonymised", DPV.PseudonymisedData),
                       ("anonymised", DPV.AnonymisedData)):
         value = r.boolean(entry, flag, f"{path}.{flag}")
