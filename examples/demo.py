@@ -2,6 +2,8 @@
 
 1. "All models trained on user-behavior data in 2025, with the exact data versions they read."
 2. "If the raw sales CSV changes, what is impacted downstream, and who owns it?"
+3. "Does the platform meet its governance rules?" (the stewards' overlay, then `validate`)
+4. "Prove consent for the credit-scoring model's personal data." (`consent-proof`)
 """
 
 from __future__ import annotations
@@ -41,8 +43,29 @@ def main() -> None:
     shown = provgraph.QueryResult(impact.columns[:6], [row[:6] for row in impact.rows])
     print(render(shown, "table"))
     print()
+    governance_demo(graph)
     print("Try more:  PROVGRAPH_STORE=demo-store .venv/bin/provgraph query list")
     graph.close()
+
+
+def governance_demo(graph: provgraph.LineageGraph) -> None:
+    """Q3 and Q4: the stewards' overlay, `validate` as a gate, and consent proof for a model."""
+    overlay = HERE / "governance.yaml"
+    summary = graph.ingest([overlay])
+    print(f"Governance overlay {overlay.name}: {summary.records} declarations (owners, personal data, legal basis, consent)\n")
+    print("Q3. Does the platform meet its governance rules? (provgraph validate)")
+    report = graph.validate()
+    for line in report.render("text").splitlines():
+        print(f"    {line}")
+    print()
+    print("Q4. Consent proof for the credit_scoring model: personal data upstream, legal basis, consent at training time")
+    proof = graph.query("consent-proof", namespace="s3://acme-models", name="credit_scoring")
+    columns = ["sourceName", "categories", "legalBasis", "consentStatus", "validAtTraining", "exception"]
+    shown = provgraph.QueryResult(columns, [[row[proof.columns.index(c)] for c in columns] for row in proof.rows])
+    first = proof.records()[0] if proof.rows else {}
+    print(f"    model version {first.get('modelVersion')}, training run started {first.get('trainedAt')}")
+    print(render(shown, "table"))
+    print()
 
 
 if __name__ == "__main__":

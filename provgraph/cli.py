@@ -49,8 +49,10 @@ def main(ctx: click.Context, store: str | None) -> None:
               help="Input format; detected from the records when omitted.")
 @click.option("--skip-invalid", is_flag=True, help="Store the valid records and list the rejected ones.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or warnings.")
+@click.option("--validate", "validate_mode", type=click.Choice(["off", "warn", "reject"]), default="off", show_default=True,
+              help="Check what the new batches describe with the SHACL shapes; reject: store nothing on a violation.")
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, skip_invalid: bool, quiet: bool) -> None:
+def ingest(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, skip_invalid: bool, quiet: bool, validate_mode: str) -> None:
     """Ingest lineage files or folders (recursively); '-' reads standard input.
 
     A batch lands whole or not at all: if any record is invalid, nothing is stored and every
@@ -68,8 +70,9 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, skip_inv
             bar.__enter__()
         bar.update(1)
 
+    report = None
     try:
-        summary = graph.ingest(inputs, format=fmt, skip_invalid=skip_invalid, progress=progress)
+        summary, report = graph.ingest_validated(inputs, validate=validate_mode, format=fmt, skip_invalid=skip_invalid, progress=progress)
     except ProvgraphError as exc:
         if bar is not None:
             bar.__exit__(None, None, None)
@@ -89,6 +92,8 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, skip_inv
     if summary.unmapped_facets:
         counted = ", ".join(f"{k} ×{n}" for k, n in sorted(summary.unmapped_facets.items()))
         click.echo(f"facets counted but not mapped: {counted}")
+    if report is not None and report.findings:
+        click.echo(report.render("text"), err=True)
 
 
 @main.group()
@@ -194,6 +199,47 @@ def generate(scale: float, seed: int, days: int, output: str | None) -> None:
     else:
         platform.write(sys.stdout, scale, seed, days)
 
+
+# --- governance and validation ------------------------------------------------------------------
+EXIT_VIOLATIONS, EXIT_ERROR = 1, 2
+
+
+@main.command()
+@click.option("--shapes", "shape_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="An extra SHACL shapes file; repeatable.")
+@click.option("--replace-shapes", is_flag=True, help="Use only the --shapes files, not the shipped shapes/.")
+@click.option("--format", "fmt", type=click.Choice(["text", "turtle", "json"]), default="text", show_default=True)
+@click.option("--store-report", is_flag=True, help="Keep the sh:ValidationReport in the graph <https://w3id.org/provgraph/graph/validation-report>.")
+@click.pass_context
+def validate(ctx: click.Context, shape_files: tuple[str, ...], replace_shapes: bool, fmt: str, store_report: bool) -> None:
+    """Check the graph with the SHACL shapes (owners, personal data, consent, PROV consistency).
+
+    Exit status: 0 conforms (warnings allowed), 1 violations, 2 error."""
+    try:
+        report = _graph(ctx).validate(shapes=list(shape_files), replace_shapes=replace_shapes, store_report=store_report)
+    except ProvgraphError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(report.render(fmt))
+    sys.exit(0 if report.conforms else EXIT_VIOLATIONS)
+
+
+@main.group()
+def vocabulary() -> None:
+    """The vocabulary graph (DPV terms that governance queries and shapes walk)."""
+
+
+@vocabulary.command("load")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.pass_context
+def vocabulary_load(ctx: click.Context, paths: tuple[str, ...]) -> None:
+    """Add vocabulary files (e.g. the full DPV dpv.ttl and dpv-pd.ttl) to the vocabulary graph."""
+    try:
+        count = _graph(ctx).load_vocabulary(list(paths))
+    except (OSError, SyntaxError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_REJECTED)
+    click.echo(f"loaded {count} triple(s) into the vocabulary graph")
 
 if __name__ == "__main__":  # pragma: no cover
     main()

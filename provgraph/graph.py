@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable
 import pyoxigraph
 from pyoxigraph import BlankNode, Literal, NamedNode, QueryBoolean, QuerySolutions, QueryTriples, RdfFormat
 
-from . import derive, ids, importers
+from . import derive, governance, ids, importers, validation
 from .errors import InputRejected, QueryError, RecordProblem, SparqlError
 from .importers.openlineage import MappedBatch
 from .importers.triples import distinct_count, ntriples_of
@@ -179,6 +179,8 @@ class LineageGraph:
                                                  batch.warnings, batch.unmapped_facets))
         if runs or datasets:
             summary.derived_triples = derive.rederive(self.store, runs, datasets)
+        if summary.ingested:
+            summary.derived_triples += governance.rederive(self.store)
         self.store.flush()
         return summary
 
@@ -321,6 +323,55 @@ class LineageGraph:
     def __exit__(self, *exc) -> None:
         self.close()
 
+
+    # --- governance and validation (MAPPING.md, "Governance") -------------------------------
+    def load_vocabulary(self, paths: list[str | os.PathLike]) -> int:
+        """Add vocabulary files (e.g. the full DPV ``dpv.ttl``, ``dpv-pd.ttl``) to the vocabulary
+        graph, then re-derive the governance graph. Returns the number of triples read."""
+        count = governance.load_vocabulary(self.store, [governance.DPV_TERMS, *paths]) if not self.store.oxigraph.contains_named_graph(
+            governance.VOCABULARY_GRAPH) else governance.load_vocabulary(self.store, list(paths))
+        governance.rederive(self.store)
+        self.store.flush()
+        return count
+
+    def validate(self, *, shapes: list[str | os.PathLike] | None = None, replace_shapes: bool = False,
+                 store_report: bool = False, focus_nodes: list[NamedNode] | None = None) -> "validation.ValidationReport":
+        """Check the graph (or only ``focus_nodes``, against the whole graph) with the SHACL shapes
+        of ``shapes/`` plus ``shapes`` files (instead of them with ``replace_shapes``). With
+        ``store_report`` the ``sh:ValidationReport`` replaces the report graph. Returns a
+        :class:`validation.ValidationReport`; raises :class:`validation.ValidationError`."""
+        governance.ensure_vocabulary(self.store)
+        report = validation.validate(self.store, validation.load_shapes(shapes, replace_shapes), focus_nodes)
+        if store_report:
+            validation.store_report(self.store, report)
+            self.store.flush()
+        return report
+
+    def ingest_validated(self, inputs, *, validate: str = "warn", shapes: list[str | os.PathLike] | None = None,
+                         **kwargs) -> tuple[IngestSummary, "validation.ValidationReport | None"]:
+        """:meth:`ingest`, then validate what the new batches describe (their subjects and the
+        datasets their governance declarations match), checked against the whole graph, so the
+        cost follows the batch, not the store. ``validate`` is ``off``, ``warn`` (report only) or
+        ``reject``: a violation on those nodes removes the new batches again (their derived facts
+        are re-derived) and raises :class:`InputRejected` whose problems quote the report."""
+        if validate not in ("off", "warn", "reject"):
+            raise QueryError(f"--validate must be off, warn or reject, not {validate!r}")
+        summary = self.ingest(inputs, **kwargs)
+        if validate == "off":
+            return summary, None
+        new = [s for s in summary.sources if s.status == "ingested"]
+        focus, runs, datasets = validation.batch_focus(self.store, [ids.batch_graph(s.sha256) for s in new])
+        shapes_graph = validation.load_shapes(shapes)
+        report = validation.validate(self.store, shapes_graph, sorted(focus, key=lambda n: n.value))
+        if validate == "reject" and not report.conforms:
+            for source in new:
+                self.store.remove_batch(source.sha256)
+            derive.rederive(self.store, runs, datasets)
+            governance.rederive(self.store)
+            self.store.flush()
+            raise InputRejected([RecordProblem(", ".join(s.name for s in new), None, f.name,
+                                               f"{f.shape}: {f.message}") for f in report.violations])
+        return summary, report
 
 def open(path: str | os.PathLike | None = ..., **kwargs) -> LineageGraph:  # noqa: A001 - the API's name
     """Open the lineage graph at ``path``; with no argument, ``$PROVGRAPH_STORE`` or

@@ -10,11 +10,12 @@ from types import ModuleType
 
 from ..errors import InputRejected, RecordProblem
 from ..sources import Source, first_record
-from . import datahub, openlineage
+from . import datahub, governance, openlineage
 
 IMPORTERS: dict[str, ModuleType] = {
     openlineage.NAME: openlineage,
     datahub.NAME: datahub,
+    governance.NAME: governance,
 }
 
 
@@ -26,6 +27,8 @@ def detect(source: Source) -> ModuleType:
     """The importer whose ``looks_like`` accepts the source's first record.
 
     Raises :class:`InputRejected` when no importer, or more than one, recognises it."""
+    if source.name.lower().endswith(governance.SUFFIXES):
+        return governance
     records, problems = first_record(source)
     if not records:
         raise InputRejected(problems or [RecordProblem(source.name, None, None, "no records")])

@@ -1,0 +1,244 @@
+"""SHACL validation of the lineage graph with the shapes in ``shapes/`` (MAPPING.md, "Governance").
+
+pySHACL validates the :class:`pyoxigraph.Store` itself (in place, over the union of the named
+graphs), so every SPARQL constraint runs in Oxigraph, never in rdflib's SPARQL engine. The
+shapes graph is small and parsed with rdflib. Warnings and infos do not make the graph
+non-conforming; violations do.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pyshacl
+import rdflib
+from pyoxigraph import NamedNode, Quad
+
+from .errors import ProvgraphError
+from .store import LineageStore
+from .vocab import GRAPH_BASE
+
+SHAPES_DIR = Path(__file__).resolve().parent.parent / "shapes"
+REPORT_GRAPH = NamedNode(GRAPH_BASE + "validation-report")
+SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+REPORT_FORMATS = ("text", "turtle", "json")
+
+
+class ValidationError(ProvgraphError):
+    """The shapes could not be read or the validation could not run (CLI exit status 2)."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One ``sh:ValidationResult``: the focus node (IRI and human name), the shape and the rule
+    its ``rdfs:comment`` names, the severity (``Violation``/``Warning``/``Info``), the message, the
+    path and the offending value (lexical forms, ``None`` when absent)."""
+
+    focus: str
+    name: str
+    shape: str
+    rule: str
+    severity: str
+    message: str
+    path: str | None
+    value: str | None
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of :func:`validate`: ``conforms`` (no violations), the findings sorted by
+    severity, shape and name, and the ``sh:ValidationReport`` as an rdflib graph."""
+
+    conforms: bool
+    findings: list[Finding] = field(default_factory=list)
+    graph: rdflib.Graph | None = None
+
+    @property
+    def violations(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "Violation"]
+
+    def render(self, fmt: str = "text") -> str:
+        """The report as ``text`` (one block per finding, names first), ``turtle`` or ``json``."""
+        if fmt == "turtle":
+            return self.graph.serialize(format="turtle") if self.graph is not None else ""
+        if fmt == "json":
+            return json.dumps({"conforms": self.conforms, "findings": [asdict(f) for f in self.findings]}, indent=2)
+        counts = {s: sum(1 for f in self.findings if f.severity == s) for s in ("Violation", "Warning", "Info")}
+        lines = [f"{'conforms' if self.conforms else 'does not conform'}: "
+                 f"{counts['Violation']} violation(s), {counts['Warning']} warning(s), {counts['Info']} info(s)"]
+        for f in self.findings:
+            lines.append(f"{f.severity.upper()} {f.name} [{f.shape}]: {f.message}")
+            extra = [f"path {f.path}" if f.path else "", f"value {f.value}" if f.value else "", f"rule: {f.rule}" if f.rule else ""]
+            lines.append("    " + "; ".join(e for e in extra if e) if any(extra) else f"    {f.focus}")
+        return "\n".join(lines)
+
+
+def load_shapes(extra: list[str | Path] | None = None, replace: bool = False) -> rdflib.Graph:
+    """The shapes graph: every ``shapes/*.ttl`` (unless ``replace``), plus ``extra`` files.
+    Raises :class:`ValidationError` naming a file that does not parse."""
+    files = [] if replace else sorted(SHAPES_DIR.glob("*.ttl"))
+    if replace:
+        files.append(SHAPES_DIR / "prefixes.ttl")
+    files += [Path(p) for p in extra or []]
+    graph = rdflib.Graph()
+    for path in files:
+        try:
+            graph.parse(path, format="turtle")
+        except Exception as exc:  # rdflib raises many kinds for a bad file
+            raise ValidationError(f"{path}: cannot read shapes: {exc}") from None
+    return graph
+
+
+def validate(store: LineageStore, shapes: rdflib.Graph | None = None, focus_nodes: list[NamedNode] | None = None) -> ValidationReport:
+    """Validate the whole store, or only ``focus_nodes`` (checked against the whole store).
+
+    Returns a :class:`ValidationReport`; raises :class:`ValidationError` when pySHACL fails."""
+    shapes = shapes if shapes is not None else load_shapes()
+    if focus_nodes is not None and not focus_nodes:
+        return ValidationReport(True, [], rdflib.Graph())
+    data = _data_graph(store)
+    try:
+        if focus_nodes is None:
+            _, report, _ = pyshacl.validate(data, shacl_graph=shapes, inplace=True, allow_warnings=True, allow_infos=True)
+        else:
+            report = rdflib.Graph()
+            for shape, nodes in _targeted(store, shapes, focus_nodes).items():
+                # Named shapes with named focus nodes skip pySHACL's own target search (a pass over
+                # every target in the store); we picked the focus nodes each shape targets ourselves.
+                _, part, _ = pyshacl.validate(data, shacl_graph=shapes, inplace=True, allow_warnings=True, allow_infos=True,
+                                              use_shapes=[shape], focus_nodes=sorted(nodes))
+                report += part
+    except Exception as exc:  # pySHACL reports shape errors as several exception types
+        raise ValidationError(f"validation failed: {exc}") from None
+    findings = _findings(report, shapes, store)
+    return ValidationReport(not any(f.severity == "Violation" for f in findings), findings, report)
+
+
+def _data_graph(store: LineageStore):
+    """pySHACL's view of the Oxigraph store. pySHACL tests the data graph's truth value while
+    describing each result, which counts every triple of the store; a store is never empty here."""
+    from pyshacl.graph_abstraction import DataGraph
+
+    graph = DataGraph.from_oxigraph_store(store.oxigraph)
+    graph.__class__ = type("NonEmptyOxigraphDataGraph", (type(graph),), {"__bool__": lambda self: True})
+    return graph
+
+
+def _targeted(store: LineageStore, shapes: rdflib.Graph, focus_nodes: list[NamedNode]) -> dict[str, set[str]]:
+    """For each named node shape, the given focus nodes it targets (sh:targetClass,
+    sh:targetSubjectsOf, sh:targetObjectsOf, sh:targetNode), found with one query per target."""
+    found: dict[str, set[str]] = {}
+    chunks = [focus_nodes[i:i + 500] for i in range(0, len(focus_nodes), 500)]
+    for shape in set(shapes.subjects(rdflib.RDF.type, SH.NodeShape)):
+        if not isinstance(shape, rdflib.URIRef):
+            continue
+        patterns = [f"?x a <{c}>" for c in shapes.objects(shape, SH.targetClass)]
+        patterns += [f"?x <{p}> ?o" for p in shapes.objects(shape, SH.targetSubjectsOf)]
+        patterns += [f"?o <{p}> ?x" for p in shapes.objects(shape, SH.targetObjectsOf)]
+        named = {str(n) for n in shapes.objects(shape, SH.targetNode)}
+        hits = {n.value for n in focus_nodes if n.value in named}
+        for pattern in patterns:
+            for chunk in chunks:
+                values = " ".join(str(n) for n in chunk)
+                hits |= {row["x"].value for row in store.select(f"SELECT DISTINCT ?x WHERE {{ VALUES ?x {{ {values} }} {pattern} }}")}
+        if hits:
+            found[str(shape)] = hits
+    return found
+
+
+def store_report(store: LineageStore, report: ValidationReport) -> int:
+    """Replace the report graph (``graph/validation-report``) with ``report``; blank nodes are
+    kept as such. Returns the number of triples written."""
+    import pyoxigraph
+
+    data = report.graph.serialize(format="nt", encoding="utf-8")
+    triples = list(pyoxigraph.parse(data, format=pyoxigraph.RdfFormat.N_TRIPLES))
+    if store.oxigraph.contains_named_graph(REPORT_GRAPH):
+        store.oxigraph.remove_graph(REPORT_GRAPH)
+    store.oxigraph.add_graph(REPORT_GRAPH)
+    store.oxigraph.extend(Quad(t.subject, t.predicate, t.object, REPORT_GRAPH) for t in triples)
+    return len(triples)
+
+
+def _findings(report: rdflib.Graph, shapes: rdflib.Graph, store: LineageStore) -> list[Finding]:
+    results = []
+    for result in report.subjects(rdflib.RDF.type, SH.ValidationResult):
+        source = report.value(result, SH.sourceShape)
+        shape = _owning_shape(shapes, source)
+        results.append((result, shape, str(report.value(result, SH.focusNode))))
+    names = _names(store, {focus for _, _, focus in results})
+    findings = []
+    for result, shape, focus in results:
+        value = report.value(result, SH.value)
+        path = report.value(result, SH.resultPath)
+        findings.append(Finding(
+            focus=focus, name=names.get(focus, focus),
+            shape=str(shapes.value(shape, rdflib.RDFS.label) or _local(shape)),
+            rule=str(shapes.value(shape, rdflib.RDFS.comment) or "").split(":")[0],
+            severity=_local(report.value(result, SH.resultSeverity)),
+            message=str(report.value(result, SH.resultMessage) or ""),
+            path=_short(path) if isinstance(path, rdflib.URIRef) else None,
+            value=names.get(str(value), _short(value) if isinstance(value, rdflib.URIRef) else str(value)) if value is not None else None))
+    order = {"Violation": 0, "Warning": 1, "Info": 2}
+    return sorted(findings, key=lambda f: (order.get(f.severity, 3), f.shape, f.name, f.value or ""))
+
+
+def _owning_shape(shapes: rdflib.Graph, source):
+    """A property shape's node shape (the one rdfs:comment names the rule), else itself."""
+    if isinstance(source, rdflib.BNode):
+        owner = shapes.value(None, SH.property, source) or shapes.value(None, SH.sparql, source)
+        return owner or source
+    return source
+
+
+def _names(store: LineageStore, iris: set[str]) -> dict[str, str]:
+    """Human names: ``namespace/name`` for datasets and jobs, ``job run <runId>`` for runs, else rdfs:label."""
+    names: dict[str, str] = {}
+    iris = [i for i in iris if i.startswith(("http://", "https://", "urn:"))]
+    for start in range(0, len(iris), 500):
+        values = " ".join(f"<{i}>" for i in iris[start:start + 500])
+        for row in store.select(f"""SELECT ?x (SAMPLE(?n) AS ?name) WHERE {{ VALUES ?x {{ {values} }}
+              OPTIONAL {{ ?x pg:namespace ?ns ; pg:name ?nm }}
+              OPTIONAL {{ ?x pg:runId ?id . OPTIONAL {{ ?x prov:qualifiedAssociation/prov:hadPlan/pg:name ?job }} }}
+              OPTIONAL {{ ?x prov:specializationOf/pg:name ?dn . OPTIONAL {{ ?x dcat:version ?v }} }}
+              OPTIONAL {{ ?x rdfs:label ?label }}
+              BIND(COALESCE(CONCAT(?ns, "/", ?nm), CONCAT(COALESCE(?job, "run"), " run ", ?id),
+                            CONCAT(?dn, COALESCE(CONCAT("@", ?v), " version")), ?label) AS ?n) }} GROUP BY ?x"""):
+            if row["name"] is not None:
+                names[row["x"].value] = row["name"].value
+    return names
+
+
+def _local(term) -> str:
+    text = str(term)
+    return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _short(term) -> str:
+    from .vocab import PREFIXES
+    text = str(term)
+    for prefix, base in PREFIXES.items():
+        if text.startswith(base):
+            return f"{prefix}:{text[len(base):]}"
+    return text
+
+
+def batch_focus(store: LineageStore, graphs: list[NamedNode]) -> tuple[set[NamedNode], set[NamedNode], set[NamedNode]]:
+    """What new batch graphs describe: ``(focus nodes, runs, datasets)``. Focus nodes are the
+    IRIs the batches say something about, plus the datasets their governance declarations match."""
+    from .vocab import DCAT, PG, RDF_TYPE
+
+    focus, runs, datasets = set(), set(), set()
+    for graph in graphs:
+        for quad in store.oxigraph.quads_for_pattern(None, None, None, graph):
+            if isinstance(quad.subject, NamedNode):
+                focus.add(quad.subject)
+            if quad.predicate == RDF_TYPE and quad.object == PG.Run:
+                runs.add(quad.subject)
+            if quad.predicate == RDF_TYPE and quad.object == DCAT.Dataset:
+                datasets.add(quad.subject)
+        for row in store.select(f"SELECT DISTINCT ?d WHERE {{ GRAPH {graph} {{ ?rule a pg:GovernanceDeclaration }} ?rule pg:appliesTo ?d }}"):
+            focus.add(row["d"])
+    return focus, runs, datasets
