@@ -21,4 +21,4 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) provgraph-data demo-store
+	rm -rf $(VENV) provgraph-data demo-store demo-evidence
