@@ -16,6 +16,7 @@ from provgraph.formatting import render
 
 HERE = Path(__file__).resolve().parent
 STORE = HERE.parent / "demo-store"
+EVIDENCE = HERE.parent / "demo-evidence"
 
 
 def main() -> None:
@@ -45,6 +46,14 @@ def main() -> None:
     print()
     governance_demo(graph)
     print("Try more:  PROVGRAPH_STORE=demo-store .venv/bin/provgraph query list")
+
+    # Evidence for the flagship question, in a folder an auditor can keep (issue 5).
+    pack = graph.report("trained-on", EVIDENCE, tag="user-behavior", since="2025-01-01T00:00:00Z", until="2026-01-01T00:00:00Z")
+    print()
+    print(f"Evidence pack for Q1 ({pack.rows} rows, {len(pack.batches)} batches behind it; supporting subgraph "
+          f"RDFC-1.0 sha256 {pack.canonical_hash[:16]}…):")
+    print(f"    {EVIDENCE.relative_to(HERE.parent)}/  — open {pack.report.relative_to(HERE.parent)} in a browser; "
+          f"check it with: cd {EVIDENCE.relative_to(HERE.parent)} && sha256sum -c SHA256SUMS")
     graph.close()
 
 

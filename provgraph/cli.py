@@ -241,5 +241,26 @@ def vocabulary_load(ctx: click.Context, paths: tuple[str, ...]) -> None:
         sys.exit(EXIT_REJECTED)
     click.echo(f"loaded {count} triple(s) into the vocabulary graph")
 
+@main.command()
+@click.argument("name")
+@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="A query parameter; repeatable.")
+@click.option("--out", "-o", "out", required=True, type=click.Path(file_okay=False), help="The folder to write the pack into.")
+@click.pass_context
+def report(ctx: click.Context, name: str, params: tuple[str, ...], out: str) -> None:
+    """Write an evidence pack for the canned query NAME: answer, query, batches, supporting
+    subgraph with its canonical hash, report.html and a manifest of sha256 sums."""
+    bound = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint="--param")
+        bound[key.strip()] = value
+    try:
+        pack = _graph(ctx).report(name, out, **bound)
+    except ProvgraphError as exc:
+        _fail(exc)
+    click.echo(f"{pack.rows} row(s); supporting subgraph RDFC-1.0 sha256 {pack.canonical_hash}")
+    click.echo(f"evidence pack: {pack.directory}  (open {pack.report})")
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -313,6 +313,16 @@ class LineageGraph:
                          pg:importer ?importer ; pg:importerVersion ?importerVersion ; pg:acceptedCount ?records ; pg:tripleCount ?triples } }
             ORDER BY ?ingestedAt ?source""" % ids.CATALOG_GRAPH.value)
 
+    # --- evidence packs (issue 5) ---------------------------------------------------------
+    def report(self, query_name: str, out, /, **params: Any):
+        """Run the canned query ``query_name`` with ``params`` and write its evidence pack into the
+        folder ``out``: the answer (CSV, JSON), the exact query and when it ran, the batches behind
+        it, the supporting subgraph (TriG, JSON-LD, RDFC-1.0 canonical hash), report.html and a
+        manifest of sha256 sums (see :mod:`provgraph.evidence`). Returns an
+        :class:`~provgraph.evidence.EvidencePack`; raises :class:`QueryError` as :meth:`query` does."""
+        from .evidence import write_pack
+        return write_pack(self, query_name, params, out)
+
     def close(self) -> None:
         self.store.flush()
         del self.store

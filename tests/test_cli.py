@@ -118,3 +118,5 @@ def test_make_demo_prints_the_regulator_answer():
     assert done.returncode == 0, done.stderr
     assert "103 model versions of 2 models: churn_model, recommender" in done.stdout
     assert "churn_model" in done.stdout.split("Q2.")[1]
+    assert "Evidence pack for Q1 (103 rows" in done.stdout and "open demo-evidence/report.html" in done.stdout
+    assert (REPO / "demo-evidence" / "report.html").is_file() and (REPO / "demo-evidence" / "SHA256SUMS").is_file()
