@@ -17,18 +17,23 @@ visible to every query started after the acknowledgement.
 
 **Time limit.** pyoxigraph releases the GIL while it evaluates (measured: a Python thread keeps
 ~55 % of its solo speed while another thread runs a 2-second COUNT on the other core), so queries
-run in parallel on all cores. SELECT and CONSTRUCT are evaluated lazily as rows are pulled, and
-the deadline is checked at every row, which stops a runaway join. ``ORDER BY`` and aggregates are
-evaluated inside ``Store.query`` before the first row and cannot be interrupted: such a query
-holds its thread until evaluation ends and is then answered 408. ``max_concurrent_queries`` bounds
-how many run at once (503 beyond), so runaway queries cannot take every thread.
+run in parallel on all cores. Each query is evaluated on one of ``max_concurrent_queries`` daemon
+evaluator threads while the request thread waits for it up to the deadline, so the client gets
+its 408 on time whatever the query does. SELECT and CONSTRUCT are evaluated lazily as rows are
+pulled and the evaluator checks the deadline at every row, which stops a runaway join that
+produces rows. pyoxigraph has no way to cancel an evaluation in progress, though: ``ORDER BY``,
+aggregates and a filter that rejects every row run inside one call until they finish. Such a
+query keeps its evaluator (and a core) busy after its 408; the evaluator count bounds how many
+can, and a query that finds them all busy for a second gets 503 rather than queueing.
 """
 
 from __future__ import annotations
 
+import queue
 import re
 import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +74,10 @@ class Engine:
         self._generation = 0
         self._changed = threading.Condition()
         self._slots = threading.BoundedSemaphore(max(1, max_concurrent_queries))
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        for number in range(max(1, max_concurrent_queries)):
+            # daemon: an evaluation that cannot be cancelled must not keep the process alive at shutdown
+            threading.Thread(target=self._evaluator, name=f"provgraph-query-{number}", daemon=True).start()
 
     # --- writing --------------------------------------------------------------------------
     def ingest(self, sources: list[Source], **options) -> IngestSummary:
@@ -105,12 +114,23 @@ class Engine:
             options["default_graph"] = [NamedNode(g) for g in default_graph or []]
             options["named_graphs"] = [NamedNode(g) for g in named_graphs or []]
         if not self._slots.acquire(timeout=SLOT_WAIT_SECONDS):
-            raise ApiError(503, "every query slot is busy; retry shortly", headers={"Retry-After": "1"})
+            raise ApiError(503, "every query evaluator is busy; retry shortly", headers={"Retry-After": "1"})
+        future: Future = Future()
+        self._jobs.put((future, text, options, deadline, limit))
         try:
-            result = self._snapshot_query(text, options, deadline)
-            return self._collect(result, deadline, limit)
-        finally:
-            self._slots.release()
+            return future.result(timeout=max(0.0, deadline - time.monotonic()))
+        except TimeoutError:
+            raise self._timeout() from None
+
+    def _evaluator(self) -> None:
+        while True:
+            future, text, options, deadline, limit = self._jobs.get()
+            try:
+                future.set_result(self._collect(self._snapshot_query(text, options, deadline), deadline, limit))
+            except BaseException as exc:  # handed to the request thread, which answers it
+                future.set_exception(exc)
+            finally:
+                self._slots.release()
 
     def _snapshot_query(self, text: str, options: dict, deadline: float):
         store = self.graph.store.oxigraph
