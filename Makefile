@@ -21,9 +21,9 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 clean:
+	rm -rf $(VENV) provgraph-data demo-store demo-evidence
 
 # The benchmark suite on the synthetic platform (benchmarks/run.py); SCALE=5 for the big run.
 SCALE ?= 1
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --scale $(SCALE)
-	rm -rf $(VENV) provgraph-data demo-store demo-evidence

@@ -261,6 +261,45 @@ def report(ctx: click.Context, name: str, params: tuple[str, ...], out: str) -> 
         _fail(exc)
     click.echo(f"{pack.rows} row(s); supporting subgraph RDFC-1.0 sha256 {pack.canonical_hash}")
     click.echo(f"evidence pack: {pack.directory}  (open {pack.report})")
+# --- serve (issue 7): options come from provgraph.config.SETTINGS --------------------------
+def _serve_options(command):
+    from .config import SETTINGS
+
+    for setting in reversed(SETTINGS):
+        if setting.name == "api_tokens":
+            continue  # a secret: environment or token file only, never visible in the process list
+        flag = "--" + setting.name.replace("_", "-")
+        help_text = f"{setting.help} [env {setting.env}; default {setting.default}]"
+        if setting.type is bool:
+            command = click.option(flag, setting.name, is_flag=True, default=None, help=help_text)(command)
+        else:
+            command = click.option(flag, setting.name, type=setting.type, default=None, help=help_text)(command)
+    return command
+
+
+@main.command()
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="TOML config file [env PROVGRAPH_CONFIG]; arguments override it, it overrides PROVGRAPH_ variables.")
+@_serve_options
+@click.pass_context
+def serve(ctx: click.Context, config_file: str | None, **arguments) -> None:
+    """Serve the SPARQL endpoint, OpenLineage ingest and canned queries over HTTP (waitress).
+
+    Bearer tokens for ingest come from PROVGRAPH_API_TOKENS (comma-separated) or --token-file."""
+    from click.core import ParameterSource
+
+    from .config import load_config
+    from .server import serve as run_server
+
+    parent = ctx.parent
+    if arguments.get("store") is None and parent is not None and parent.get_parameter_source("store") == ParameterSource.COMMANDLINE:
+        arguments["store"] = parent.params["store"]
+    try:
+        config = load_config(arguments, config_file=config_file)
+        run_server(config)
+    except ProvgraphError as exc:
+        _fail(exc)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,10 @@
+"""The HTTP service (``provgraph serve``): SPARQL 1.1 Protocol, OpenLineage ingest, canned queries.
+
+A thin Flask layer over :class:`provgraph.LineageGraph`, run by waitress in one process; see
+:mod:`provgraph.server.app` for the choice of server and :mod:`provgraph.server.engine` for
+consistency and limits.
+"""
+
+from .app import create_app, serve
+
+__all__ = ["create_app", "serve"]

@@ -1,0 +1,83 @@
+"""Serialising an :class:`~provgraph.server.engine.Answer` in the format a client asked for.
+
+SELECT and ASK: SPARQL 1.1 Query Results JSON, XML, CSV and TSV (W3C Recommendations).
+CONSTRUCT and DESCRIBE: Turtle, N-Triples, JSON-LD, RDF/XML, TriG. Content negotiation follows
+the ``Accept`` header (RFC 9110 §12.5.1, quality values); with no acceptable type, JSON results and
+Turtle graphs are sent.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pyoxigraph
+from pyoxigraph import BlankNode, Literal, NamedNode, QueryResultsFormat, RdfFormat
+from werkzeug.datastructures import MIMEAccept
+
+from .. import ids
+from ..vocab import PREFIXES, XSD
+from .engine import Answer
+
+RESULT_TYPES = {
+    "application/sparql-results+json": QueryResultsFormat.JSON,
+    "application/sparql-results+xml": QueryResultsFormat.XML,
+    "text/csv": QueryResultsFormat.CSV,
+    "text/tab-separated-values": QueryResultsFormat.TSV,
+    "application/json": QueryResultsFormat.JSON,
+    "application/xml": QueryResultsFormat.XML,
+}
+BOOLEAN_TYPES = {k: v for k, v in RESULT_TYPES.items() if v in (QueryResultsFormat.JSON, QueryResultsFormat.XML)}
+GRAPH_TYPES = {
+    "text/turtle": RdfFormat.TURTLE,
+    "application/n-triples": RdfFormat.N_TRIPLES,
+    "application/ld+json": RdfFormat.JSON_LD,
+    "application/rdf+xml": RdfFormat.RDF_XML,
+    "application/trig": RdfFormat.TRIG,
+    "text/plain": RdfFormat.N_TRIPLES,
+}
+_PREFIXES = {**PREFIXES, **ids.KIND_PREFIXES}
+
+
+def negotiate(accept: MIMEAccept, offered: dict) -> str:
+    """The offered media type the client prefers (ties go to the earlier offered one); the first
+    offered one when none is acceptable. A browser's ``application/xml`` gets XML results."""
+    return accept.best_match(offered, default=next(iter(offered)))
+
+
+def render(answer: Answer, accept: MIMEAccept) -> tuple[bytes, str]:
+    """The body and its ``Content-Type`` for ``answer``, negotiated from ``accept``."""
+    if answer.kind == "graph":
+        media_type = negotiate(accept, GRAPH_TYPES)
+        body = pyoxigraph.serialize(answer.triples, None, GRAPH_TYPES[media_type], prefixes=_PREFIXES) or b""
+        return body, _with_charset(GRAPH_TYPES[media_type].media_type)
+    offered = BOOLEAN_TYPES if answer.kind == "ask" else RESULT_TYPES
+    media_type = negotiate(accept, offered)
+    fmt = offered[media_type]
+    if answer.kind == "ask":
+        document = {"head": {}, "boolean": answer.boolean}
+    else:
+        document = {"head": {"vars": answer.columns},
+                    "results": {"bindings": [{c: _json_term(t) for c, t in zip(answer.columns, row) if t is not None}
+                                             for row in answer.rows]}}
+    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+    if fmt != QueryResultsFormat.JSON:
+        body = pyoxigraph.parse_query_results(body, QueryResultsFormat.JSON).serialize(format=fmt)
+    return body, _with_charset(fmt.media_type)
+
+
+def _with_charset(media_type: str) -> str:
+    return media_type if "charset" in media_type else f"{media_type}; charset=utf-8"
+
+
+def _json_term(term) -> dict:
+    if isinstance(term, NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, Literal):
+        if term.language:
+            return {"type": "literal", "value": term.value, "xml:lang": term.language}
+        if term.datatype == XSD.string:
+            return {"type": "literal", "value": term.value}
+        return {"type": "literal", "value": term.value, "datatype": term.datatype.value}
+    return {"type": "triple", "value": str(term)}
