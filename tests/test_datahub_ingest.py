@@ -375,3 +375,27 @@ def test_patch_encoded_fine_grained_lineage_is_column_lineage_with_its_query(dat
     assert edges == {("us_col1", "ds_col1"), ("us_col2", "ds_col2"), ("us_col3", "ds_col2")}
     sql = datahub_graph.sparql("""SELECT DISTINCT ?sql WHERE { ?f pg:fieldPath "ds_col1" ; prov:qualifiedDerivation/dcterms:source/schema:text ?sql }""")
     assert sql.column("sql") == ["SELECT us_col1 as ds_col1, us_col2 + us_col3 as ds_col2 FROM upstream_table"]
+
+
+@needs_shared
+def test_marquez_openlineage_file_and_a_datahub_file_share_their_tables(tmp_path, monkeypatch):
+    from .conftest import OPENLINEAGE
+    monkeypatch.setenv(urns.NAMESPACES_ENV, json.dumps({"platforms": {"postgres": "food_delivery"}}))
+    catalog = tmp_path / "datahub-catalog.json"
+    catalog.write_text(json.dumps([
+        mcp(ds("postgres", "public.customers"), "globalTags", {"tags": [{"tag": "urn:li:tag:PII"}]}),
+        mcp(ds("postgres", "public.customers"), "ownership", {"owners": [{"owner": "urn:li:corpGroup:crm", "type": "BUSINESS_OWNER"}]}),
+        mcp(ds("tableau", "weekly_delivery_report"), "upstreamLineage",
+            {"upstreams": [{"dataset": ds("postgres", "public.delivery_7_days"), "type": "TRANSFORMED"}]}),
+    ]))
+    g = provgraph.open(tmp_path / "store")
+    g.ingest([OPENLINEAGE / "events/marquez/docker-metadata.rendered.json", catalog])
+    down = g.query("downstream", namespace="food_delivery", name="public.customers")
+    names = {n for (n,) in distinct(down, "downstreamName")}
+    assert {"public.delivery_7_days", "weekly_delivery_report"} <= names
+    customers = g.sparql("""SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a dcat:Dataset ; pg:name "public.customers" }""")
+    assert customers.column("n") == ["1"]
+    owners = g.sparql("""SELECT ?owner WHERE { ?d pg:namespace "food_delivery" ; pg:name "public.customers" ; dcat:keyword "PII" ;
+        prov:wasAttributedTo/rdfs:label ?owner }""").column("owner")
+    assert "group:crm" in owners
+    g.close()
