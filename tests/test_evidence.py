@@ -142,3 +142,13 @@ def test_report_html_renders_in_headless_chromium(flagship_pack, tmp_path):
     # The diagram's job fill (#dcfce7) and model fill (#fde68a) are on screen: the SVG rendered.
     present = {colour for _, colour in colours}
     assert (0xdc, 0xfc, 0xe7) in present and (0xfd, 0xe6, 0x8a) in present
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not installed (Debian package `chromium`; .ci/run installs it)")
+def test_report_html_prints_to_pdf_in_headless_chromium(flagship_pack, tmp_path):
+    pdf = tmp_path / "report.pdf"
+    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
+                    f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
+                    flagship_pack.report.as_uri()], check=True, capture_output=True, timeout=120)
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-") and b"/Type /Page" in data
