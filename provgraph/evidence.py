@@ -39,7 +39,7 @@ from .formatting import render
 from .lineage_svg import diagram
 from .report_html import render_report
 from .support import seeds_of, supporting_subgraph
-from .vocab import PG, PREFIXES
+from .vocab import PREFIXES
 
 CANONICALIZATION = "RDFC-1.0"
 FILES = ("answer.csv", "answer.json", "query.rq", "query.json", "batches.json", "support.trig", "support.jsonld",
@@ -142,4 +142,4 @@ def _json(value) -> bytes:
     return (json.dumps(value, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-__all__ = ["write_pack", "EvidencePack", "FILES", "PG"]
+__all__ = ["write_pack", "EvidencePack", "FILES"]

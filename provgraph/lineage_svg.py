@@ -21,6 +21,8 @@ from .vocab import DCAT, MLS, PG, PROV, RDF_TYPE
 
 MAX_NODES = 150
 BOX_W, BOX_H, COL_GAP, ROW_GAP, MARGIN = 210, 44, 44, 14, 16
+#: Edges that skip a layer run in this channel above the boxes, so they never pass behind one.
+CHANNEL = 18
 FILL = {"dataset": "#dbeafe", "model": "#fde68a", "job": "#dcfce7", "field": "#ede9fe"}
 STROKE = {"dataset": "#1d4ed8", "model": "#b45309", "job": "#15803d", "field": "#6d28d9"}
 
@@ -165,9 +167,10 @@ def _draw(nodes: dict, edges: set, note: str) -> str:
     position = {}
     for col, members in columns.items():
         for row, node in enumerate(sorted(members, key=lambda n: (n.kind == "job", n.label))):
-            position[node.key] = (MARGIN + col * (BOX_W + COL_GAP), MARGIN + 24 + row * (BOX_H + ROW_GAP))
+            position[node.key] = (MARGIN + col * (BOX_W + COL_GAP), MARGIN + 24 + CHANNEL + row * (BOX_H + ROW_GAP))
     width = MARGIN * 2 + (max(columns) + 1) * (BOX_W + COL_GAP) - COL_GAP
-    height = MARGIN * 2 + 24 + max(len(m) for m in columns.values()) * (BOX_H + ROW_GAP) + 30
+    height = MARGIN * 2 + 24 + CHANNEL + max(len(m) for m in columns.values()) * (BOX_H + ROW_GAP) + 30
+    channel_y = MARGIN + 24 + CHANNEL / 2
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
            f'font-family="Helvetica, Arial, sans-serif" font-size="12" role="img" aria-label="Lineage diagram">',
            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto">'
@@ -180,13 +183,18 @@ def _draw(nodes: dict, edges: set, note: str) -> str:
         if ex <= sx:  # same or earlier layer (a cycle): loop under the boxes
             out.append(f'<path d="M{sx},{sy} C{sx + 40},{sy + 60} {ex - 40},{ey + 60} {ex},{ey}" fill="none" stroke="#94a3b8" '
                        'stroke-dasharray="4 3" marker-end="url(#arrow)"/>')
+        elif ex - sx > COL_GAP + 1:  # skips a layer: up into the channel, along it, and down
+            g = COL_GAP / 2
+            out.append(f'<path d="M{sx},{sy} C{sx + g},{sy} {sx + g},{channel_y} {sx + COL_GAP},{channel_y} L{ex - COL_GAP},{channel_y} '
+                       f'C{ex - g},{channel_y} {ex - g},{ey} {ex},{ey}" fill="none" stroke="#64748b" stroke-width="1.2" '
+                       'marker-end="url(#arrow)"/>')
         else:
             mid = (sx + ex) / 2
             out.append(f'<path d="M{sx},{sy} C{mid},{sy} {mid},{ey} {ex},{ey}" fill="none" stroke="#64748b" stroke-width="1.2" '
                        'marker-end="url(#arrow)"/>')
     for key, node in nodes.items():
         x, y = position[key]
-        label = node.label if len(node.label) <= 34 else node.label[:32] + "…"
+        label = node.label if len(node.label) <= 31 else node.label[:29] + "…"
         sub = node.detail or {"job": "job", "model": "model", "dataset": "dataset"}[node.kind]
         if len(sub) > 42:
             sub = sub[:40] + "…"
