@@ -34,8 +34,6 @@ from .store import LineageStore
 from .vocab import DCAT, PG, PROV, RDF_TYPE, TERMINAL_STATES
 
 _BATCH_PREFIX = ids.KIND_PREFIXES["batch"]
-#: How many IRIs go into one VALUES block.
-_CHUNK = 500
 #: From this many runs or datasets on, a lookup reads the whole store in one query and keeps the
 #: rows it needs (a single large ingest); below, it looks each one up in the store's indexes.
 MASS_LOOKUP = 1_000

@@ -36,7 +36,7 @@ EXPORT_FORMATS = {
 DATASET_FORMATS = ("trig", "nquads")
 DEFAULT_ROW_LIMIT = 100_000
 #: Records per part when a large file is streamed (see :meth:`LineageGraph._stream`).
-STREAM_RECORDS = 5_000
+STREAM_RECORDS = 1_500
 
 
 @dataclass
