@@ -61,11 +61,15 @@ def client(port: int, path: str, seconds: float, out) -> None:
     end = time.perf_counter() + seconds
     while time.perf_counter() < end:
         started = time.perf_counter()
-        connection.request("GET", path, headers={"Accept": "application/sparql-results+json"})
-        response = connection.getresponse()
-        response.read()
-        if response.status != 200:
+        try:
+            connection.request("GET", path, headers={"Accept": "application/sparql-results+json"})
+            response = connection.getresponse()
+            response.read()
+            errors += response.status != 200
+        except OSError:  # a server without a time limit may outlast the client's patience
             errors += 1
+            connection.close()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         latencies.append(time.perf_counter() - started)
     out.put((latencies, errors))
 
@@ -107,7 +111,7 @@ def main() -> None:
         started = time.perf_counter()
         graph.ingest(copies_of_examples(copies))
         quads = len(graph.store.oxigraph)
-        print(f"store: {copies} copies of the demo platform, {quads} quads, built in {time.perf_counter() - started:.0f} s")
+        print(f"store: {copies} copies of the demo platform, {quads} quads, built in {time.perf_counter() - started:.0f} s", flush=True)
         work = cases(graph)
         graph.close()
         del graph
@@ -126,17 +130,24 @@ def main() -> None:
                 for label, (text, canned) in work.items():
                     load(port, "/sparql?query=" + quote(text), 1, 1)  # warm-up
                     results[(server, label)] = load(port, "/sparql?query=" + quote(text), seconds, processes)
+                    report(server, label, results)
                     if server == "provgraph" and canned:
                         results[(server, label + " via /api/v1/queries")] = load(port, canned, seconds, processes)
+                        report(server, label + " via /api/v1/queries", results)
             finally:
                 process.terminate()
                 process.wait(timeout=30)
-        print(f"{processes} client processes, {seconds:g} s per case, http.client keep-alive\n")
+        print(f"\n{processes} client processes, {seconds:g} s per case, http.client keep-alive; ratio = provgraph q/s / oxigraph q/s")
         print(f"{'case':<45} {'server':<10} {'q/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}  ratio")
         for (server, label), (qps, p50, p99, errors) in results.items():
             base = results.get(("oxigraph", label.replace(" via /api/v1/queries", "")))
             ratio = f"{qps / base[0]:.2f}x" if server == "provgraph" and base else ""
-            print(f"{label:<45} {server:<10} {qps:8.0f} {p50:8.2f} {p99:8.2f} {errors:6d}  {ratio}")
+            print(f"{label:<45} {server:<10} {qps:8.1f} {p50:8.2f} {p99:8.2f} {errors:6d}  {ratio}")
+
+
+def report(server: str, label: str, results: dict) -> None:
+    qps, p50, p99, errors = results[(server, label)]
+    print(f"  measured {server:<10} {label:<45} {qps:8.1f} q/s  p50 {p50:8.2f} ms  p99 {p99:8.2f} ms  errors {errors}", flush=True)
 
 
 if __name__ == "__main__":

@@ -299,6 +299,9 @@ def serve(ctx: click.Context, config_file: str | None, **arguments) -> None:
         run_server(config)
     except ProvgraphError as exc:
         _fail(exc)
+    except OSError as exc:  # the port is taken or the address is not ours
+        click.echo(f"error: cannot listen on {config.host}:{config.port}: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_REJECTED)
 
 
 if __name__ == "__main__":  # pragma: no cover

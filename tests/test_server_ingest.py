@@ -145,3 +145,13 @@ def test_tokens_from_a_token_file(tmp_path):
     with running_server(tmp_path / "store", env={"PROVGRAPH_TOKEN_FILE": str(token_file)}) as server:
         client(server, token="from-the-file").emit(event(RunState.START, T0, generate_new_uuid(), job="filed"))
         assert run_count(server) == 1
+
+
+def test_a_second_server_on_the_same_store_is_refused_with_a_message(server, tmp_path):
+    import subprocess
+
+    from .running_server import SCRIPT
+
+    store = server.banner[0].split(" serving ")[1].split(" at ")[0]
+    done = subprocess.run([SCRIPT, "serve", "--store", store, "--port", "0"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and done.stderr.startswith("error: cannot open the store at") and "Traceback" not in done.stderr

@@ -19,7 +19,7 @@ import pyoxigraph
 from flask import Blueprint, Response, current_app, request
 from pyoxigraph import Literal, NamedNode, Triple
 
-from .engine import Engine
+from .engine import _OPAQUE, Engine
 from .errors import ApiError
 from .results import GRAPH_TYPES, negotiate, render
 
@@ -31,8 +31,6 @@ FORM = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
 
-# Strings, IRIs and comments can hold any word; they are blanked before looking for keywords.
-_OPAQUE = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*')
 _SERVICE = re.compile(r"(?<![\w:?$])SERVICE(?![\w:-])", re.IGNORECASE)
 _UPDATE = re.compile(r"^\s*(?:(?:PREFIX\s+[\w.-]*:\s*|BASE\s*)<>\s*)*(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
                      re.IGNORECASE)
@@ -55,13 +53,18 @@ def sparql() -> Response:
     check_read_only(text, allow_service=current_app.config["PROVGRAPH"].allow_service)
     engine: Engine = current_app.config["ENGINE"]
     answer = engine.run(text, default_graph=params.get("default-graph-uri"), named_graphs=params.get("named-graph-uri"),
-                        base_iri=request.base_url)
+                        base_iri=_endpoint_url())
     body, content_type = render(answer, request.accept_mimetypes)
     response = Response(body, content_type=content_type)
     response.vary.add("Accept")
     if answer.truncated:
         response.headers["Provgraph-Truncated"] = "true"
     return response
+
+
+def _endpoint_url() -> str:
+    # request.base_url converts the whole URL to an IRI: a tenth of a millisecond per request in a profile
+    return f"{request.scheme}://{request.host}{request.script_root}{request.path}"
 
 
 def _parameters() -> dict[str, list[str]]:
@@ -107,7 +110,7 @@ def check_read_only(text: str, *, allow_service: bool) -> None:
 
 def service_description() -> Response:
     """A SPARQL 1.1 Service Description (W3C Recommendation) of this endpoint, negotiated."""
-    endpoint = NamedNode(request.base_url)
+    endpoint = NamedNode(_endpoint_url())
     service = pyoxigraph.BlankNode()
     dataset = pyoxigraph.BlankNode()
 
