@@ -35,7 +35,7 @@ from .vocab import DCTERMS, DPV, GRAPH_BASE, PG, PROV, RDF_TYPE, SKOS
 ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
 DPV_TERMS = ONTOLOGY_DIR / "dpv-terms.ttl"
 CLASSIFICATION = ONTOLOGY_DIR / "classification.yaml"
-VOCABULARY_GRAPH = NamedNode(GRAPH_BASE + "vocabulary")
+VOCABULARY_GRAPH = ids.VOCABULARY_GRAPH
 GOVERNANCE_GRAPH = NamedNode(GRAPH_BASE + "derived/governance")
 #: Predicates an overlay declaration carries that are copied onto each dataset it matches.
 APPLIED = (PROV.wasAttributedTo, PROV.qualifiedAttribution, DPV.hasPersonalData, DPV.hasLegalBasis, DPV.hasPurpose,

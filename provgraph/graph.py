@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import pyoxigraph
-from pyoxigraph import BlankNode, Literal, NamedNode, QueryBoolean, QuerySolutions, QueryTriples, RdfFormat
+from pyoxigraph import DefaultGraph, BlankNode, Literal, NamedNode, QueryBoolean, QuerySolutions, QueryTriples, RdfFormat
 
 from . import derive, governance, ids, importers, validation
 from .errors import InputRejected, QueryError, RecordProblem, SparqlError
@@ -282,7 +282,7 @@ class LineageGraph:
             raise QueryError(f"unknown export format {format!r}; known: {', '.join(EXPORT_FORMATS)}")
         prefixes = {**PREFIXES, **ids.KIND_PREFIXES}
         if format in DATASET_FORMATS:
-            quads = self.store.oxigraph.quads_for_pattern(None, None, None, None)
+            quads = (q for q in self.store.oxigraph.quads_for_pattern(None, None, None, None) if not isinstance(q.graph_name, DefaultGraph))
             return pyoxigraph.serialize(quads, output, EXPORT_FORMATS[format], prefixes=prefixes)
         triples = {q.triple for q in self.store.oxigraph.quads_for_pattern(None, None, None, None)}
         ordered = sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))

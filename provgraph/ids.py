@@ -122,6 +122,9 @@ def batch_graph(sha256: str) -> NamedNode:
 
 
 CATALOG_GRAPH = NamedNode(GRAPH_BASE + "catalog")
+#: The vocabulary graph (DPV terms; see governance.py) and the stored validation report.
+VOCABULARY_GRAPH = NamedNode(GRAPH_BASE + "vocabulary")
+REPORT_GRAPH = NamedNode(GRAPH_BASE + "validation-report")
 
 
 def derived_graph(entity: NamedNode) -> NamedNode:

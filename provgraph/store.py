@@ -1,8 +1,11 @@
 """The Oxigraph store: one named graph per ingested batch, a catalog graph describing every
 batch as a prov:Bundle, derived graphs, and bulk writes.
 
-Queries run over the union of all graphs (``use_default_graph_as_union``). The union keeps a
-triple once per graph that holds it, so canned queries use ``SELECT DISTINCT``.
+Every batch and derived triple is also written, once, into the store's default graph: the
+deduplicated view that queries read (:meth:`LineageStore.view_graphs`). Oxigraph's union of named
+graphs keeps a triple once per graph holding it, so a fact restated by many batches (every event
+re-declares its datasets) would multiply every join; the default graph is a set, and stays one.
+Named graphs keep the provenance: which batch said what, and what was derived.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from pathlib import Path
 from typing import Iterable
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Store, Triple
+
+
 
 from . import __version__, ids
 from .errors import StoreError
@@ -26,6 +31,12 @@ STORE_ENV = "PROVGRAPH_STORE"
 BULK_CHUNK = 100_000
 #: Derived quads are bulk-loaded in texts of at most about this many lines (bounds memory).
 BULK_LINES = 500_000
+
+
+def view_graphs() -> list:
+    """The graphs a query's default graph is made of: the deduplicated view (the store's default
+    graph) and the graphs not mirrored into it (catalog, vocabulary, stored validation report)."""
+    return [DefaultGraph(), ids.CATALOG_GRAPH, ids.VOCABULARY_GRAPH, ids.REPORT_GRAPH]
 
 
 def default_store_path() -> str:
@@ -112,6 +123,7 @@ class LineageStore:
         """Remove a batch's graph and its catalog entry (used to undo a half-written ingest)."""
         graph = ids.batch_graph(sha256)
         if self.oxigraph.contains_named_graph(graph):
+            self._unview([q.triple for q in self.oxigraph.quads_for_pattern(None, None, None, graph)], graph)
             self.oxigraph.remove_graph(graph)
         for quad in list(self.oxigraph.quads_for_pattern(graph, None, None, ids.CATALOG_GRAPH)):
             self.oxigraph.remove(quad)
@@ -126,8 +138,11 @@ class LineageStore:
         written = 0
         for graph, triples in pairs:
             if self.oxigraph.contains_named_graph(graph):
+                old = {q.triple for q in self.oxigraph.quads_for_pattern(None, None, None, graph)}
                 self.oxigraph.remove_graph(graph)
+                self._unview(old - set(triples), graph)
             lines.extend(f"{t.subject} {t.predicate} {t.object} {graph} ." for t in triples)
+            lines.extend(f"{t.subject} {t.predicate} {t.object} ." for t in triples)
             written += len(triples)
             if len(lines) >= BULK_LINES:
                 self._load_quads(lines)
@@ -143,7 +158,17 @@ class LineageStore:
         """Bulk-load N-Triples ``text`` (made by provgraph from checked terms, so the parser may
         skip re-validating IRIs) into ``graph``."""
         if text:
-            self.oxigraph.bulk_load(text.encode("utf-8"), RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
+            data = text.encode("utf-8")
+            self.oxigraph.bulk_load(data, RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
+            self.oxigraph.bulk_load(data, RdfFormat.N_TRIPLES, to_graph=DefaultGraph(), lenient=True)
+
+    def _unview(self, triples, leaving: NamedNode) -> None:
+        """Take ``triples`` out of the default-graph view unless a named graph other than
+        ``leaving`` still states them (the view holds what some batch or derivation says)."""
+        for t in triples:
+            holders = {q.graph_name for q in self.oxigraph.quads_for_pattern(t.subject, t.predicate, t.object, None)}
+            if not any(isinstance(g, NamedNode) and g != leaving for g in holders):
+                self.oxigraph.remove(Quad(t.subject, t.predicate, t.object, DefaultGraph()))
 
     def _bulk(self, quads: Iterable[Quad]) -> None:
         chunk: list[Quad] = []
@@ -157,8 +182,10 @@ class LineageStore:
 
     # --- reading --------------------------------------------------------------------------
     def select(self, text: str, **kwargs):
-        """Run a SPARQL query over the union of all graphs, with the project prefixes declared."""
-        return self.oxigraph.query(text, use_default_graph_as_union=True, prefixes=PREFIXES, **kwargs)
+        """Run a SPARQL query whose default graph is the deduplicated view (every batch and derived
+        fact once, plus catalog, vocabulary and validation report); ``GRAPH`` reaches every named
+        graph. The project prefixes are declared."""
+        return self.oxigraph.query(text, default_graph=view_graphs(), prefixes=PREFIXES, **kwargs)
 
     def flush(self) -> None:
         if self.path is not None:

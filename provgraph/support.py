@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pyoxigraph import Literal, NamedNode, Quad
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
 from . import ids
 from .vocab import DCAT, ID_BASE, PG, PROV, RDF_TYPE
@@ -116,6 +116,8 @@ def supporting_subgraph(store, seeds: set[NamedNode], *, max_nodes: int = MAX_NO
 
 def _statements(store, node: NamedNode, nodes: set[NamedNode]):
     for quad in store.quads_for_pattern(node, None, None, None):
+        if isinstance(quad.graph_name, DefaultGraph):  # the deduplicated view repeats what named graphs state
+            continue
         if isinstance(quad.object, Literal) or quad.predicate == RDF_TYPE or quad.object in nodes:
             yield quad
 

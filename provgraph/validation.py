@@ -21,7 +21,7 @@ from .store import LineageStore
 from .vocab import GRAPH_BASE
 
 SHAPES_DIR = Path(__file__).resolve().parent.parent / "shapes"
-REPORT_GRAPH = NamedNode(GRAPH_BASE + "validation-report")
+from .ids import REPORT_GRAPH  # noqa: E402 - one definition, in ids
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
 REPORT_FORMATS = ("text", "turtle", "json")
 

@@ -28,7 +28,8 @@ def filler_store(path):
     store = pyoxigraph.Store(str(path))
     graph = pyoxigraph.NamedNode("http://example.org/filler")
     store.extend([pyoxigraph.Quad(pyoxigraph.NamedNode(f"http://example.org/{i}"), pyoxigraph.NamedNode("http://example.org/p"),
-                                  pyoxigraph.Literal(str(i)), graph) for i in range(FILLER)])
+                                  pyoxigraph.Literal(str(i)), g) for i in range(FILLER)
+                  for g in (graph, pyoxigraph.DefaultGraph())])  # a named graph, and the view queries read
     store.flush()
     del store
     return path

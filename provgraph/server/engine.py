@@ -43,6 +43,8 @@ from typing import Any
 
 from pyoxigraph import NamedNode, QueryBoolean, QueryTriples
 
+from ..store import view_graphs
+
 from ..errors import InputRejected
 from ..graph import IngestSummary, LineageGraph
 from ..sources import Source
@@ -118,7 +120,7 @@ class Engine:
         limit = self.row_limit if row_limit is None else row_limit
         options: dict[str, Any] = {"prefixes": PREFIXES, "base_iri": base_iri}
         if default_graph is None and named_graphs is None:
-            options["use_default_graph_as_union"] = True
+            options["default_graph"] = view_graphs()
         else:
             options["default_graph"] = [NamedNode(g) for g in default_graph or []]
             options["named_graphs"] = [NamedNode(g) for g in named_graphs or []]
