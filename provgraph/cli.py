@@ -27,6 +27,17 @@ def _graph(ctx: click.Context) -> LineageGraph:
     return ctx.obj["graph"]
 
 
+def _parse_params(items: tuple[str, ...]) -> dict[str, str]:
+    """``--param KEY=VALUE`` options as a dict; a malformed one is a usage error (exit 2)."""
+    bound = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint="--param")
+        bound[key.strip()] = value
+    return bound
+
+
 def _fail(error: ProvgraphError) -> None:
     click.echo(f"error: {error}", err=True)
     sys.exit(EXIT_REJECTED)
@@ -120,12 +131,7 @@ def query_list(ctx: click.Context) -> None:
 @click.pass_context
 def query_run(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str) -> None:
     """Run the canned query NAME."""
-    bound = {}
-    for item in params:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise click.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint="--param")
-        bound[key.strip()] = value
+    bound = _parse_params(params)
     try:
         click.echo(render(_graph(ctx).query(name, **bound), fmt))
     except ProvgraphError as exc:
@@ -249,12 +255,7 @@ def vocabulary_load(ctx: click.Context, paths: tuple[str, ...]) -> None:
 def report(ctx: click.Context, name: str, params: tuple[str, ...], out: str) -> None:
     """Write an evidence pack for the canned query NAME: answer, query, batches, supporting
     subgraph with its canonical hash, report.html and a manifest of sha256 sums."""
-    bound = {}
-    for item in params:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise click.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint="--param")
-        bound[key.strip()] = value
+    bound = _parse_params(params)
     try:
         pack = _graph(ctx).report(name, out, **bound)
     except ProvgraphError as exc:

@@ -44,21 +44,21 @@ def render(result: QueryResult, fmt: str) -> str:
             writer.writerow([t.value if t is not None else "" for t in row])
         return buffer.getvalue().rstrip("\n")
     if fmt == "json":
-        bindings = [{c: _json_term(t) for c, t in zip(result.columns, row) if t is not None} for row in result.rows]
+        bindings = [{c: json_term(t) for c, t in zip(result.columns, row) if t is not None} for row in result.rows]
         return json.dumps({"head": {"vars": result.columns}, "results": {"bindings": bindings}}, indent=1, ensure_ascii=False)
     raise ValueError(f"unknown result format {fmt!r}; known: {', '.join(RESULT_FORMATS)}")
 
 
-def _json_term(term) -> dict:
+def json_term(term) -> dict:
+    """One RDF term in the SPARQL 1.1 Query Results JSON Format (§3.2.2); plain strings carry no datatype."""
     if isinstance(term, NamedNode):
         return {"type": "uri", "value": term.value}
     if isinstance(term, BlankNode):
         return {"type": "bnode", "value": term.value}
     if isinstance(term, Literal):
-        out = {"type": "literal", "value": term.value}
         if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype != XSD.string:
-            out["datatype"] = term.datatype.value
-        return out
-    return {"type": "literal", "value": str(term)}
+            return {"type": "literal", "value": term.value, "xml:lang": term.language}
+        if term.datatype == XSD.string:
+            return {"type": "literal", "value": term.value}
+        return {"type": "literal", "value": term.value, "datatype": term.datatype.value}
+    return {"type": "triple", "value": str(term)}

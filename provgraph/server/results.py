@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 
 import pyoxigraph
-from pyoxigraph import BlankNode, Literal, NamedNode, QueryResultsFormat, RdfFormat
+from pyoxigraph import QueryResultsFormat, RdfFormat
 from werkzeug.datastructures import MIMEAccept
 
 from .. import ids
-from ..vocab import PREFIXES, XSD
+from ..formatting import json_term
+from ..vocab import PREFIXES
 from .engine import Answer
 
 RESULT_TYPES = {
@@ -57,7 +58,7 @@ def render(answer: Answer, accept: MIMEAccept) -> tuple[bytes, str]:
         document = {"head": {}, "boolean": answer.boolean}
     else:
         document = {"head": {"vars": answer.columns},
-                    "results": {"bindings": [{c: _json_term(t) for c, t in zip(answer.columns, row) if t is not None}
+                    "results": {"bindings": [{c: json_term(t) for c, t in zip(answer.columns, row) if t is not None}
                                              for row in answer.rows]}}
     body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
     if fmt != QueryResultsFormat.JSON:
@@ -67,17 +68,3 @@ def render(answer: Answer, accept: MIMEAccept) -> tuple[bytes, str]:
 
 def _with_charset(media_type: str) -> str:
     return media_type if "charset" in media_type else f"{media_type}; charset=utf-8"
-
-
-def _json_term(term) -> dict:
-    if isinstance(term, NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, Literal):
-        if term.language:
-            return {"type": "literal", "value": term.value, "xml:lang": term.language}
-        if term.datatype == XSD.string:
-            return {"type": "literal", "value": term.value}
-        return {"type": "literal", "value": term.value, "datatype": term.datatype.value}
-    return {"type": "triple", "value": str(term)}
