@@ -1,5 +1,5 @@
-"""provgraph: lineage from OpenLineage as a W3C PROV-O graph in Oxigraph, queried with
-canned SPARQL.
+"""provgraph: lineage from OpenLineage and DataHub as a W3C PROV-O graph in Oxigraph, checked
+with SHACL governance shapes and queried with canned SPARQL.
 
     >>> import provgraph
     >>> graph = provgraph.open(None)              # in memory; provgraph.open() honours PROVGRAPH_STORE
