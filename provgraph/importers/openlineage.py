@@ -190,12 +190,7 @@ def _map_run_event(record, r, out, unmapped, event_time, producer, runs, dataset
     out.time(event, PROV.atTime, event_time)
     out.add(event, PROV.wasAttributedTo, producer)
 
-    for key, facet, path in _facets(run_block, "facets", "run.facets", r):
-        handler = RUN_FACETS.get(key)
-        if handler is None:
-            unmapped[f"run.{key}"] += 1
-            continue
-        handler(FacetContext(r, out, run, path, run=run, run_id=run_id), facet)
+    _dispatch(run_block, "facets", "run.facets", "run", RUN_FACETS, run, r, out, unmapped, run, run_id)
 
     for path, item in r.objects(record, "inputs", "inputs"):
         dataset = _map_dataset(item, path, r, out, unmapped, run=run, run_id=run_id, memo=memo)
@@ -207,12 +202,7 @@ def _map_run_event(record, r, out, unmapped, event_time, producer, runs, dataset
             pinned = ids.version_named(ns, name, version)
             _declare_version(out, pinned, dataset, version)
             out.add(run, PROV.used, pinned)
-        for key, facet, fpath in _facets(item, "inputFacets", f"{path}.inputFacets", r):
-            handler = INPUT_FACETS.get(key)
-            if handler is None:
-                unmapped[f"inputFacets.{key}"] += 1
-            else:
-                handler(FacetContext(r, out, dataset, fpath, run=run, run_id=run_id), facet)
+        _dispatch(item, "inputFacets", f"{path}.inputFacets", "inputFacets", INPUT_FACETS, dataset, r, out, unmapped, run, run_id)
 
     for path, item in r.objects(record, "outputs", "outputs"):
         dataset = _map_dataset(item, path, r, out, unmapped, run=run, run_id=run_id, memo=memo)
@@ -234,12 +224,19 @@ def _map_run_event(record, r, out, unmapped, event_time, producer, runs, dataset
         if isinstance(declared_type, dict) and str(declared_type.get("datasetType", "")).upper() == "MODEL":
             out.types(generated, MLS.Model)
         _column_lineage(facets, f"{path}.facets", r, out, run, dataset, ns, name, memo)
-        for key, facet, fpath in _facets(item, "outputFacets", f"{path}.outputFacets", r):
-            handler = OUTPUT_FACETS.get(key)
-            if handler is None:
-                unmapped[f"outputFacets.{key}"] += 1
-            else:
-                handler(FacetContext(r, out, generated, fpath, run=run, run_id=run_id), facet)
+        _dispatch(item, "outputFacets", f"{path}.outputFacets", "outputFacets", OUTPUT_FACETS, generated, r, out, unmapped, run, run_id)
+
+
+def _dispatch(holder: dict, key: str, path: str, label: str, handlers: dict, subject: NamedNode,
+              r: RecordReader, out, unmapped: Counter, run: NamedNode, run_id: str) -> None:
+    """Hand each facet under ``holder[key]`` to its handler in ``handlers``; count the others as
+    ``<label>.<facet key>`` in the ingest summary."""
+    for facet_key, facet, facet_path in _facets(holder, key, path, r):
+        handler = handlers.get(facet_key)
+        if handler is None:
+            unmapped[f"{label}.{facet_key}"] += 1
+        else:
+            handler(FacetContext(r, out, subject, facet_path, run=run, run_id=run_id), facet)
 
 
 def _map_job(record, r, out, unmapped, run: NamedNode | None, memo: Memo | None = None) -> NamedNode | None:
