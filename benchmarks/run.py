@@ -5,7 +5,8 @@
 Prints one table:
 * ingest into an on-disk store: events/s and triples/s (quads in the store, derived graphs
   included, over the wall time of ``LineageGraph.ingest``); the ceiling — pyoxigraph's own
-  ``Store.bulk_load`` of the very same quads pre-serialised as N-Quads — and the ratio of the two;
+  ``Store.bulk_load`` of the very same quads (all the store holds: batch, derived and catalog
+  graphs and the default-graph view) pre-serialised as N-Quads — and the ratio of the two;
 * peak RSS of the process after ingest (it only grows, and nothing bigger ran before) and the
   store's size on disk;
 * each canned query: median and p95 latency over ``--repeat`` runs (after one warm-up) and its
@@ -152,9 +153,11 @@ def main() -> None:
             ["store size on disk", str(store_dir), f"{folder_size(store_dir) / 2**20:,.0f} MiB"],
         ]
 
-        nquads = work / "store.nq"
-        graph.export("nquads", str(nquads))
+        # The ceiling loads every quad the store holds, the default-graph view included: those are
+        # the quads ingest writes (graph.export leaves the view out, as it is derived from the rest).
         import pyoxigraph
+        nquads = work / "store.nq"
+        graph.store.oxigraph.dump(str(nquads), pyoxigraph.RdfFormat.N_QUADS)
         raw_dir = work / "raw-store"
         started = time.perf_counter()
         raw = pyoxigraph.Store(str(raw_dir))
@@ -183,7 +186,11 @@ def main() -> None:
         if with_rdflib:
             # Quickest first: a query past the time limit stops rdflib, and the ones after it.
             texts = dict(sorted(texts.items(), key=lambda item: cases[item[0]][2]))
-            found = rdflib_times(nquads, texts)
+            # rdflib gets the batch and derived graphs as `provgraph export` writes them (no view):
+            # its union of graphs is a set already.
+            exported = work / "export.nq"
+            provgraph.open(store_dir).export("nquads", str(exported))
+            found = rdflib_times(exported, texts)
             load = found.get("load", (None, None))[0]
             rows.append(["rdflib: parse the N-Quads into a Dataset", "", f"{load:,.1f} s" if load else "did not finish"])
             for label in texts:
