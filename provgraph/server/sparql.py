@@ -24,6 +24,7 @@ from werkzeug.datastructures import MIMEAccept
 
 from .engine import _OPAQUE, Engine
 from .errors import ApiError
+from .request_body import read_limited
 from .results import GRAPH_TYPES, negotiate, render
 
 blueprint = Blueprint("sparql", __name__)
@@ -43,7 +44,7 @@ _UPDATE = re.compile(r"^\s*(?:(?:PREFIX\s+[\w.-]*:\s*|BASE\s*)<>\s*)*(INSERT|DEL
 @blueprint.route("/sparql/", methods=["GET", "POST"])
 def sparql() -> Response:
     params = parameters({k: request.args.getlist(k) for k in request.args}, request.method, request.mimetype,
-                        request.mimetype_params.get("charset", "utf-8"), lambda: request.get_data(cache=False))
+                        request.mimetype_params.get("charset", "utf-8"), read_limited)
     answered = answer(params, request.method, request.mimetype, request.accept_mimetypes, _endpoint_url(),
                       current_app.config["ENGINE"], allow_service=current_app.config["PROVGRAPH"].allow_service)
     if answered is None:
