@@ -312,7 +312,7 @@ def main() -> None:
                                 port, path, args.heavy_clients, seconds=args.seconds, count=args.heavy_requests)
                         for shown in (label, "point, 1 connection") if label == POINT else (label,):
                             r = results[(name, shown, round_number)]
-                            print(f"  round {round_number + 1} {name:<19} {shown:<22} {r['qps']:9.1f} q/s  p50 {r['p50_ms']:9.2f} ms  "
+                            print(f"  round {round_number + 1} {name:<19} {shown:<22} {r['qps']:9.{1 if r['qps'] >= 10 else 3}f} q/s  p50 {r['p50_ms']:9.2f} ms  "
                                   f"p99 {r['p99_ms']:9.2f} ms  errors {r['errors']}  (load {os.getloadavg()[0]:.1f})", flush=True)
         finally:
             for process, _ in running.values():
@@ -334,7 +334,7 @@ def report(results: dict, work_cases: dict, servers: list[str], rounds: int, loa
             if not runs:
                 continue
             qps = statistics.median(r["qps"] for r in runs)
-            line = (f"{label:<22} {name:<19} {qps:9.1f} {statistics.median(r['p50_ms'] for r in runs):9.2f} "
+            line = (f"{label:<22} {name:<19} {qps:9.{1 if qps >= 10 else 3}f} {statistics.median(r['p50_ms'] for r in runs):9.2f} "
                     f"{statistics.median(r['p99_ms'] for r in runs):9.2f} {sum(r['errors'] for r in runs):6d}")
             if name != "oxigraph" and ("oxigraph", label, 0) in results:
                 ratios = [results[(name, label, r)]["qps"] / results[("oxigraph", label, r)]["qps"] for r in range(rounds)]

@@ -28,7 +28,10 @@ bounds how many can, and a query that finds every slot busy for a second gets 50
 queries (plain patterns) run in the request thread, because the hand-off to an evaluator — a
 thread wake-up — cost more than a point query itself (profile: ~0.5 ms of 1.5 ms per request on
 a loaded 2-core machine). A plain pattern whose join produces no row for a long time is the one
-case answered late (when it ends) rather than at its limit.
+case answered late (when it ends) rather than at its limit. What remains: pyoxigraph 0.5 offers
+no way to stop an evaluation (``Store.query`` has no cancel or deadline; custom functions run
+only where the query text calls them), so after a 408 for a sort, aggregate or all-rejecting
+filter, that evaluation keeps a core until it ends; a cross product stops at its limit.
 """
 
 from __future__ import annotations
