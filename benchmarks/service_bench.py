@@ -257,6 +257,7 @@ def main() -> None:
     parser.add_argument("--heavy-requests", type=int, default=2, help="per heavy client per round")
     parser.add_argument("--servers", default="provgraph,oxigraph",
                         help="comma-separated: provgraph (granian), provgraph-waitress, oxigraph")
+    parser.add_argument("--cases", default="point,upstream,trained-on", help="comma-separated subset of the three cases")
     parser.add_argument("--no-wrk", action="store_true", help="use the http.client load generator even if wrk is installed")
     parser.add_argument("--work", help="folder for the prepared stores, kept and reused by the next run with the same "
                                        "folder (default: a temporary one, removed)")
@@ -273,7 +274,9 @@ def main() -> None:
         store = provgraph_store(args, work)
         raw = raw_store(store, work)
         (work / "prepared").touch()
-        work_cases = cases(store, args.scale)
+        wanted = set(args.cases.split(","))
+        work_cases = {label: case for label, case in cases(store, args.scale).items()
+                      if (label.split()[-1] if label != POINT else "point") in wanted}
         stores = {"oxigraph": raw, "provgraph": store}
         for name in servers:
             if name.startswith("provgraph-"):
@@ -342,6 +345,8 @@ def report(results: dict, work_cases: dict, servers: list[str], rounds: int, loa
                 verdict = "" if floor is None else f"{floor:.1f}x {'met' if statistics.median(ratios) >= floor else 'NOT met'}"
                 line += f"  {statistics.median(ratios):.2f}x ({', '.join(f'{x:.2f}' for x in ratios)})  {verdict}"
             print(line)
+    if POINT not in work_cases:
+        return
     point = work_cases[POINT]["in_process_s"] * 1e6
     p50 = {name: statistics.median(results[(name, "point, 1 connection", r)]["p50_ms"] for r in range(rounds)) * 1000
            for name in servers if (name, "point, 1 connection", 0) in results}
