@@ -8,6 +8,9 @@
 - Refused: the update operation (§2.2; 403), ``SERVICE`` unless the ``allow_service`` setting is on
   (it lets a caller make the server fetch any URL; 403), a malformed query (400 with line and
   column), several ``query`` parameters or a wrong media type (400/415).
+
+:func:`parameters` and :func:`answer` are the operation itself; the Flask route below and the
+bare-WSGI :mod:`provgraph.server.fast_lane` (which takes most queries) both call them.
 """
 
 from __future__ import annotations
