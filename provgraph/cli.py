@@ -284,7 +284,7 @@ def _serve_options(command):
 @_serve_options
 @click.pass_context
 def serve(ctx: click.Context, config_file: str | None, **arguments) -> None:
-    """Serve the SPARQL endpoint, OpenLineage ingest and canned queries over HTTP (waitress).
+    """Serve the SPARQL endpoint, OpenLineage ingest and canned queries over HTTP (granian or waitress).
 
     Bearer tokens for ingest come from PROVGRAPH_API_TOKENS (comma-separated) or --token-file."""
     from click.core import ParameterSource

@@ -51,6 +51,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("token_file", str, None, "File of Bearer tokens for ingest, one per line ('#' starts a comment)."),
     Setting("allow_unauthenticated_ingest", bool, False, "Local trials only: accept ingest without a token when none is configured."),
     Setting("allow_service", bool, False, "Allow SPARQL SERVICE (it makes the server fetch any URL a caller names)."),
+    Setting("http_server", str, "granian", "WSGI server, in this one process: granian (HTTP parsed in Rust; fastest) or waitress (pure Python)."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -71,6 +72,7 @@ class ServiceConfig:
     token_file: str | None = None
     allow_unauthenticated_ingest: bool = False
     allow_service: bool = False
+    http_server: str = "granian"
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     def tokens(self) -> frozenset[str]:

@@ -126,6 +126,28 @@ def test_oversized_body_is_413_also_after_gzip(tmp_path):
         assert status == 413 and answer["error"]["code"] == "too-large"
 
 
+def test_a_chunked_body_over_the_limit_is_413_not_cut(tmp_path):
+    import http.client
+
+    def chunked(path: str, content_type: str, parts: list[bytes]) -> tuple[int, dict]:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+        try:
+            connection.request("POST", path, body=iter(parts), encode_chunked=True,
+                               headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": content_type})
+            response = connection.getresponse()
+            return response.status, json.loads(response.read())
+        finally:
+            connection.close()
+
+    with running_server(tmp_path / "store", "--max-request-bytes", "2000", env={"PROVGRAPH_API_TOKENS": TOKEN}) as server:
+        status, answer = chunked("/api/v1/lineage/batch", "application/json", [b"[", b" " * 3000, b"]"])
+        assert status == 413 and answer["error"]["code"] == "too-large"
+        status, answer = chunked("/sparql", "application/sparql-query", [b"ASK {", b" " * 3000, b"}"])
+        assert status == 413 and answer["error"]["code"] == "too-large"
+        status, answer = chunked("/sparql", "application/sparql-query", [b"ASK {", b" " * 100, b"}"])
+        assert status == 200 and answer["boolean"] is True  # the empty pattern matches
+
+
 def test_without_tokens_ingest_is_off_unless_a_local_trial_announced_at_start(tmp_path):
     body = Serde.to_json(event(RunState.START, T0, generate_new_uuid(), job="trial"))
     with running_server(tmp_path / "off") as server:

@@ -1,14 +1,12 @@
-"""``provgraph serve``: the Flask application and the production WSGI server that runs it.
+"""``provgraph serve``: the Flask application, the bare-WSGI query lane in front of it, and the server.
 
-Why waitress, in one process: pyoxigraph lets one process open a store folder read-write, and
-reading it from another process while this one writes is undefined behaviour — so the server is
-one process that both ingests and answers queries (see :mod:`provgraph.server.engine` for how a
-query never sees half a batch). That rules out pre-fork servers whose point is several worker
-processes (gunicorn's sync workers, uWSGI processes). waitress is a production WSGI server built
-for exactly one multi-threaded process: its asynchronous front end reads whole requests — and
-enforces a body size limit — before a worker thread is involved, so slow clients cannot tie up the
-threads that evaluate queries; it is pure Python with no C build, runs on Linux, macOS and Windows,
-and parallelism comes from pyoxigraph releasing the GIL while it evaluates a query.
+One process: pyoxigraph lets one process open a store folder read-write, and reading it from
+another process while this one writes is undefined behaviour — so the server is one process that
+both ingests and answers queries (see :mod:`provgraph.server.engine` for how a query never sees
+half a batch). That rules out pre-fork servers whose point is several worker processes (gunicorn's
+sync workers, uWSGI processes); :mod:`.http_servers` runs granian (HTTP in Rust, WSGI calls on a
+thread pool) or waitress inside this process, and parallelism comes from pyoxigraph releasing the
+GIL while it evaluates a query. SPARQL queries take :mod:`.fast_lane`, the rest goes through Flask.
 
 Routes: ``/sparql`` (:mod:`.sparql`), ``/api/v1/lineage`` and ``/api/v1/lineage/batch``
 (:mod:`.lineage_api`), ``/api/v1/queries`` (:mod:`.queries_api`), ``GET /healthz``. Every error
@@ -17,7 +15,6 @@ answers in the JSON shape of :mod:`.errors`.
 
 from __future__ import annotations
 
-import signal
 import sys
 from typing import Callable
 
@@ -26,13 +23,9 @@ from flask import Flask, Response, json
 from .. import __version__
 from ..config import ServiceConfig
 from ..graph import LineageGraph
-from . import errors, lineage_api, queries_api, sparql
+from . import errors, http_servers, lineage_api, queries_api, sparql
 from .engine import Engine
-
-#: waitress refuses bodies over this multiple of ``max_request_bytes`` itself; below it, Flask
-#: answers 413 in the JSON error shape (waitress's own 413 is plain text).
-WAITRESS_BODY_FACTOR = 4
-
+from .fast_lane import FastLane
 
 def create_app(config: ServiceConfig, graph: LineageGraph) -> Flask:
     """The Flask app serving ``graph`` with ``config``'s limits and tokens.
@@ -60,40 +53,30 @@ def create_app(config: ServiceConfig, graph: LineageGraph) -> Flask:
 
 
 def serve(config: ServiceConfig, *, announce: Callable[[str], None] | None = None) -> None:
-    """Open the store at ``config.store`` and serve it with waitress until interrupted (Ctrl-C
-    or SIGTERM), then flush and close the store. ``announce`` receives the start-up lines
-    (default: standard error). Raises :class:`~provgraph.errors.StoreError` when the store is
-    held by another process, :class:`~provgraph.config.ConfigError` for a bad token file."""
-    from waitress.server import create_server
-
+    """Open the store at ``config.store`` and serve it with ``config.http_server`` (granian by
+    default, see :mod:`.http_servers`) until interrupted (Ctrl-C or SIGTERM), then flush and close
+    the store. ``announce`` receives the start-up lines (default: standard error). Raises
+    :class:`~provgraph.errors.StoreError` when the store is held by another process,
+    :class:`~provgraph.config.ConfigError` for a bad token file or server name, :class:`OSError`
+    when the address cannot be bound."""
     say = announce or (lambda line: print(line, file=sys.stderr, flush=True))
     graph = LineageGraph(config.store)
     try:
         app = create_app(config, graph)
-        server = create_server(app, host=config.host, port=config.port, threads=config.threads,
-                               max_request_body_size=config.max_request_bytes * WAITRESS_BODY_FACTOR,
-                               ident="provgraph", clear_untrusted_proxy_headers=True)
-        base = f"http://{config.host}:{server.effective_port}"
-        say(f"provgraph {__version__} serving {config.store} at {base} (waitress, {config.threads} threads)")
-        say(f"  SPARQL endpoint      {base}/sparql")
-        say(f"  OpenLineage ingest   {base}/api/v1/lineage  and  {base}/api/v1/lineage/batch")
-        say(f"  canned queries       {base}/api/v1/queries")
-        if app.config["TOKENS"]:
-            say(f"  ingest needs a Bearer token ({len(app.config['TOKENS'])} configured)")
-        elif config.allow_unauthenticated_ingest:
-            say("  WARNING: ingest accepts requests WITHOUT a token (allow_unauthenticated_ingest: local trials only)")
-        else:
-            say("  ingest is off: no API token configured (PROVGRAPH_API_TOKENS or token_file)")
-        signal.signal(signal.SIGTERM, _exit_on_signal)
-        try:
-            server.run()
-        except (KeyboardInterrupt, SystemExit):
-            pass
-        finally:
-            server.close()
+
+        def on_listening(server_name: str, port: int) -> None:
+            base = f"http://{config.host}:{port}"
+            say(f"provgraph {__version__} serving {config.store} at {base} ({server_name}, {config.threads} threads)")
+            say(f"  SPARQL endpoint      {base}/sparql")
+            say(f"  OpenLineage ingest   {base}/api/v1/lineage  and  {base}/api/v1/lineage/batch")
+            say(f"  canned queries       {base}/api/v1/queries")
+            if app.config["TOKENS"]:
+                say(f"  ingest needs a Bearer token ({len(app.config['TOKENS'])} configured)")
+            elif config.allow_unauthenticated_ingest:
+                say("  WARNING: ingest accepts requests WITHOUT a token (allow_unauthenticated_ingest: local trials only)")
+            else:
+                say("  ingest is off: no API token configured (PROVGRAPH_API_TOKENS or token_file)")
+
+        http_servers.run(FastLane(app), config, on_listening)
     finally:
         graph.close()
-
-
-def _exit_on_signal(signum, frame) -> None:
-    raise SystemExit(0)

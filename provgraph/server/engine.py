@@ -28,11 +28,15 @@ bounds how many can, and a query that finds every slot busy for a second gets 50
 queries (plain patterns) run in the request thread, because the hand-off to an evaluator — a
 thread wake-up — cost more than a point query itself (profile: ~0.5 ms of 1.5 ms per request on
 a loaded 2-core machine). A plain pattern whose join produces no row for a long time is the one
-case answered late (when it ends) rather than at its limit.
+case answered late (when it ends) rather than at its limit. What remains: pyoxigraph 0.5 offers
+no way to stop an evaluation (``Store.query`` has no cancel or deadline; custom functions run
+only where the query text calls them), so after a 408 for a sort, aggregate or all-rejecting
+filter, that evaluation keeps a core until it ends; a cross product stops at its limit.
 """
 
 from __future__ import annotations
 
+import functools
 import queue
 import re
 import threading
@@ -81,6 +85,7 @@ class Engine:
         self.graph = graph
         self.query_timeout = query_timeout
         self.row_limit = row_limit
+        self._view = view_graphs()
         self._write_lock = threading.Lock()
         self._generation = 0
         self._changed = threading.Condition()
@@ -120,7 +125,7 @@ class Engine:
         limit = self.row_limit if row_limit is None else row_limit
         options: dict[str, Any] = {"prefixes": PREFIXES, "base_iri": base_iri}
         if default_graph is None and named_graphs is None:
-            options["default_graph"] = view_graphs()
+            options["default_graph"] = self._view
         else:
             options["default_graph"] = [NamedNode(g) for g in default_graph or []]
             options["named_graphs"] = [NamedNode(g) for g in named_graphs or []]
@@ -194,9 +199,11 @@ class Engine:
         return ApiError(408, f"query stopped at its time limit of {self.query_timeout:g} s")
 
 
+@functools.lru_cache(maxsize=1024)
 def may_block_before_first_row(text: str) -> bool:
     """Whether evaluation may run long inside one pyoxigraph call: sorting, grouping, aggregates,
-    duplicate removal, filters, negation, sub-queries. Strings, IRIs and comments are ignored."""
+    duplicate removal, filters, negation, sub-queries. Strings, IRIs and comments are ignored.
+    Cached: clients repeat the same query text."""
     return bool(_BLOCKING.search(_OPAQUE.sub(" ", text)))
 
 

@@ -73,7 +73,7 @@ def install(app: Flask) -> None:
         status = error.code or 500
         message = error.description or error.name
         if status == 413:
-            message = f"request body larger than the limit of {app.config['PROVGRAPH'].max_request_bytes} bytes"
+            message = f"request body larger than the limit of {app.config['PROVGRAPH'].max_request_bytes} bytes"  # as request_body
         valid = getattr(error, "valid_methods", None)
         headers = {"Allow": ", ".join(valid)} if valid else {}
         return error_response(ApiError(status, message, headers=headers))

@@ -24,6 +24,7 @@ from ..errors import InputRejected
 from ..sources import Source
 from .engine import Engine
 from .errors import ApiError, rejected
+from .request_body import read_limited
 
 blueprint = Blueprint("lineage", __name__)
 SOURCE_NAME = "<http>"
@@ -83,7 +84,7 @@ def read_body() -> bytes:
     """The request body, gunzipped when ``Content-Encoding: gzip``; 413 when it (or what it
     inflates to) exceeds ``max_request_bytes``, 415 for another encoding."""
     limit = current_app.config["PROVGRAPH"].max_request_bytes
-    raw = request.get_data(cache=False)
+    raw = read_limited()
     encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
     if encoding in ("identity", ""):
         return raw

@@ -8,19 +8,26 @@
 - Refused: the update operation (§2.2; 403), ``SERVICE`` unless the ``allow_service`` setting is on
   (it lets a caller make the server fetch any URL; 403), a malformed query (400 with line and
   column), several ``query`` parameters or a wrong media type (400/415).
+
+:func:`parameters` and :func:`answer` are the operation itself; the Flask route below and the
+bare-WSGI :mod:`provgraph.server.fast_lane` (which takes most queries) both call them.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import Callable
 from urllib.parse import parse_qs
 
 import pyoxigraph
 from flask import Blueprint, Response, current_app, request
 from pyoxigraph import Literal, NamedNode, Triple
+from werkzeug.datastructures import MIMEAccept
 
 from .engine import _OPAQUE, Engine
 from .errors import ApiError
+from .request_body import read_limited
 from .results import GRAPH_TYPES, negotiate, render
 
 blueprint = Blueprint("sparql", __name__)
@@ -39,27 +46,40 @@ _UPDATE = re.compile(r"^\s*(?:(?:PREFIX\s+[\w.-]*:\s*|BASE\s*)<>\s*)*(INSERT|DEL
 @blueprint.route("/sparql", methods=["GET", "POST"])
 @blueprint.route("/sparql/", methods=["GET", "POST"])
 def sparql() -> Response:
-    params = _parameters()
-    if "update" in params or request.mimetype == UPDATE_TYPE:
+    params = parameters({k: request.args.getlist(k) for k in request.args}, request.method, request.mimetype,
+                        request.mimetype_params.get("charset", "utf-8"), read_limited)
+    answered = answer(params, request.method, request.mimetype, request.accept_mimetypes, _endpoint_url(),
+                      current_app.config["ENGINE"], allow_service=current_app.config["PROVGRAPH"].allow_service)
+    if answered is None:
+        return service_description()
+    body, content_type, truncated = answered
+    response = Response(body, content_type=content_type)
+    response.vary.add("Accept")
+    if truncated:
+        response.headers["Provgraph-Truncated"] = "true"
+    return response
+
+
+def answer(params: dict[str, list[str]], method: str, mimetype: str, accept: MIMEAccept, endpoint_url: str,
+           engine: Engine, *, allow_service: bool) -> tuple[bytes, str, bool] | None:
+    """The query operation (§2.1) on protocol ``params``: ``(body, content type, truncated)``, or
+    ``None`` for a GET without a query (answer the service description). Raises :class:`ApiError`
+    for a refused, malformed, failed or timed-out query (403, 400, 408, 503)."""
+    if "update" in params or mimetype == UPDATE_TYPE:
         raise ApiError(403, "this endpoint is read-only: SPARQL Update is refused", code="update-refused")
     queries = params.get("query", [])
     if not queries:
-        if request.method == "GET":
-            return service_description()
+        if method == "GET":
+            return None
         raise ApiError(400, "no query: send it as the 'query' parameter or as an application/sparql-query body")
     if len(queries) > 1:
         raise ApiError(400, f"{len(queries)} 'query' parameters; send exactly one")
     text = queries[0]
-    check_read_only(text, allow_service=current_app.config["PROVGRAPH"].allow_service)
-    engine: Engine = current_app.config["ENGINE"]
-    answer = engine.run(text, default_graph=params.get("default-graph-uri"), named_graphs=params.get("named-graph-uri"),
-                        base_iri=_endpoint_url())
-    body, content_type = render(answer, request.accept_mimetypes)
-    response = Response(body, content_type=content_type)
-    response.vary.add("Accept")
-    if answer.truncated:
-        response.headers["Provgraph-Truncated"] = "true"
-    return response
+    check_read_only(text, allow_service=allow_service)
+    result = engine.run(text, default_graph=params.get("default-graph-uri"), named_graphs=params.get("named-graph-uri"),
+                        base_iri=endpoint_url)
+    body, content_type = render(result, accept)
+    return body, content_type, result.truncated
 
 
 def _endpoint_url() -> str:
@@ -67,13 +87,14 @@ def _endpoint_url() -> str:
     return f"{request.scheme}://{request.host}{request.script_root}{request.path}"
 
 
-def _parameters() -> dict[str, list[str]]:
-    """Protocol parameters from the URL and, for POST, the body (§2.1.2, §2.1.3)."""
-    params = {k: request.args.getlist(k) for k in request.args}
-    if request.method == "GET":
+def parameters(args: dict[str, list[str]], method: str, mimetype: str, charset: str,
+               read_body: Callable[[], bytes]) -> dict[str, list[str]]:
+    """Protocol parameters from the URL (``args``) and, for POST, the body (§2.1.2, §2.1.3).
+    Raises :class:`ApiError` 400/415 for a body that is not UTF-8 or of another media type."""
+    params = {name: list(values) for name, values in args.items()}
+    if method == "GET":
         return params
-    mimetype = request.mimetype
-    raw = request.get_data(cache=False)
+    raw = read_body()
     if mimetype == FORM:
         try:
             form = parse_qs(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
@@ -83,8 +104,7 @@ def _parameters() -> dict[str, list[str]]:
             params.setdefault(key, []).extend(values)
         return params
     if mimetype == QUERY_TYPE:
-        charset = request.mimetype_params.get("charset", "utf-8").lower()
-        if charset not in ("utf-8", "utf8"):
+        if charset.lower() not in ("utf-8", "utf8"):
             raise ApiError(415, f"an application/sparql-query body must be UTF-8, not {charset}")
         try:
             params.setdefault("query", []).append(raw.decode("utf-8"))
@@ -100,12 +120,19 @@ def _parameters() -> dict[str, list[str]]:
 def check_read_only(text: str, *, allow_service: bool) -> None:
     """Refuse an update and (unless allowed) ``SERVICE``, with 403. The check blanks strings,
     IRIs and comments first, so a literal or IRI containing the word does not trigger it."""
-    bare = _OPAQUE.sub(lambda m: "<>" if m.group(0).startswith("<") else " ", text)
-    if _UPDATE.match(bare):
+    update, service = _operations(text)
+    if update:
         raise ApiError(403, "this endpoint is read-only: SPARQL Update is refused", code="update-refused")
-    if not allow_service and _SERVICE.search(bare):
+    if not allow_service and service:
         raise ApiError(403, "SERVICE (federated query) is off on this server: it would let a caller make the server "
                             "fetch any URL; an operator can allow it with the allow_service setting", code="service-refused")
+
+
+@functools.lru_cache(maxsize=1024)
+def _operations(text: str) -> tuple[bool, bool]:
+    """(is an update, uses SERVICE); cached: clients repeat the same query text."""
+    bare = _OPAQUE.sub(lambda m: "<>" if m.group(0).startswith("<") else " ", text)
+    return bool(_UPDATE.match(bare)), bool(_SERVICE.search(bare))
 
 
 def service_description() -> Response:
