@@ -21,6 +21,7 @@ re-deriving an entity replaces exactly its facts. Re-deriving is idempotent.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -29,9 +30,10 @@ from datetime import datetime
 from pyoxigraph import Literal, NamedNode, Triple
 
 from . import ids
-from .importers.triples import datetime_literal
+from .importers.fields import xsd_datetime
+from .importers.lineage_facts import LineageFacts
 from .store import LineageStore
-from .vocab import DCAT, PG, PROV, RDF_TYPE, TERMINAL_STATES
+from .vocab import DCAT, PG, PROV, RDF_TYPE, RUN_STATES, TERMINAL_STATES, XSD
 
 _BATCH_PREFIX = ids.KIND_PREFIXES["batch"]
 #: From this many runs or datasets on, a lookup reads the whole store in one query and keeps the
@@ -74,65 +76,109 @@ class RunTimes:
         return max(self.events, key=lambda e: (e[0], e[1] in TERMINAL_STATES, e[1]))[1]
 
 
-def rederive(store: LineageStore, runs: set[NamedNode], datasets: set[NamedNode]) -> int:
+def rederive(store: LineageStore, runs: set[NamedNode], datasets: set[NamedNode], facts: LineageFacts | None = None) -> int:
     """Re-derive the facts of the given runs and datasets, and of every dataset those runs read
-    or wrote. Returns the number of derived triples written."""
-    datasets = set(datasets) | _datasets_of_runs(store, runs)
-    versions = _versions(store, datasets)
-    readers = _readers(store, datasets)
-    involved_runs = set(runs) | {v.run for vs in versions.values() for v in vs} | {r for rs in readers.values() for r, _ in rs}
-    times = _run_times(store, involved_runs)
-    outputs = _outputs(store, {r for rs in readers.values() for r, _ in rs})
-    drops = _drops(store, datasets)
+    or wrote, reading what the store says about them. ``facts`` (from the importer, see
+    :class:`~provgraph.importers.lineage_facts.LineageFacts`) adds runs and datasets whose every
+    fact is in hand: the store is not read for those, and their derived graphs are taken to be
+    new — the caller passes in ``runs``/``datasets`` any of them the store knew before. Returns
+    the number of derived triples written."""
+    facts = facts if facts is not None else LineageFacts()
+    look_runs = {str(r) for r in runs}
+    look_datasets = {str(d) for d in datasets}
+    look_datasets |= _strs(_datasets_of_runs(store, runs))
+    all_datasets = look_datasets | facts.datasets()
+
+    versions = _versions_of(store, look_datasets, facts)
+    readers = _readers_of(store, look_datasets, facts)
+    # Runs the store named (beyond the facts in hand) are read from the store too.
+    for dataset in look_datasets:
+        look_runs.update(v.run for v in versions.get(dataset, ()))
+        look_runs.update(r for r, _ in readers.get(dataset, ()))
+    involved = set(facts.events) | look_runs | {v.run for vs in versions.values() for v in vs} | {r for rs in readers.values() for r, _ in rs}
+    times = _times_of(store, involved & look_runs, involved, facts)
+    reader_runs = {r for rs in readers.values() for r, _ in rs}
+    outputs = _outputs_of(store, reader_runs & look_runs, reader_runs, facts)
+    drops = _drops_of(store, look_datasets, facts)
+    derived_runs = facts.runs() | {str(r) for r in runs}
     # Made one entity at a time as the store takes them, so that memory does not grow with the batch.
     contents = itertools.chain(
-        ((ids.derived_graph(run), _run_facts(run, times.get(run))) for run in runs),
-        ((ids.derived_graph(dataset), _dataset_facts(dataset, versions.get(dataset, []), readers.get(dataset, []),
-                                                     outputs, times, drops.get(dataset, []))) for dataset in datasets))
-    return store.replace_graphs(contents)
+        ((run, run in look_runs, _run_facts(run, times.get(run))) for run in sorted(derived_runs)),
+        ((dataset, dataset in look_datasets, _dataset_facts(dataset, versions.get(dataset, []), readers.get(dataset, []),
+                                                            outputs, times, drops.get(dataset, []))) for dataset in sorted(all_datasets)))
+    return store.write_derived((_graph_of(entity), may_exist, triples) for entity, may_exist, triples in contents)
 
 
-def _run_facts(run: NamedNode, times: RunTimes | None) -> list[Triple]:
+def _graph_of(entity: str) -> NamedNode:
+    return ids.derived_graph(NamedNode(_value(entity)))
+
+
+def _strs(nodes) -> set[str]:
+    return {str(n) for n in nodes}
+
+
+def _value(iri: str) -> str:
+    """The IRI inside an N-Triples ``<…>`` term (sorting on it keeps the order of ``NamedNode.value``)."""
+    return iri[1:-1]
+
+
+_STARTED, _ENDED, _STATE = str(PROV.startedAtTime), str(PROV.endedAtTime), str(PG.runState)
+_GENERATED_AT, _REVISION_OF, _USED, _DERIVED_FROM = (str(PROV.generatedAtTime), str(PROV.wasRevisionOf), str(PROV.used),
+                                                     str(PROV.wasDerivedFrom))
+_INVALIDATED_AT, _INVALIDATED_BY = str(PROV.invalidatedAtTime), str(PROV.wasInvalidatedBy)
+_DATETIME = f"^^{XSD.dateTime}"
+_STATE_TERMS = {state: str(PG[state]) for state in RUN_STATES}
+
+
+def _time(moment: datetime) -> str:
+    return f'"{xsd_datetime(moment)}"{_DATETIME}'
+
+
+def _run_facts(run: str, times: RunTimes | None) -> list[str]:
+    """The derived triples of one run, as N-Triples statements without the final dot."""
     if times is None:
         return []
     triples = []
     if times.started:
-        triples.append(Triple(run, PROV.startedAtTime, datetime_literal(times.started)))
+        triples.append(f"{run} {_STARTED} {_time(times.started)}")
     if times.ended:
-        triples.append(Triple(run, PROV.endedAtTime, datetime_literal(times.ended)))
-    if times.state:
-        triples.append(Triple(run, PG.runState, PG[times.state]))
+        triples.append(f"{run} {_ENDED} {_time(times.ended)}")
+    state = times.state
+    if state:
+        triples.append(f"{run} {_STATE} {_STATE_TERMS.get(state) or PG[state]}")
     return triples
 
 
 @dataclass(frozen=True)
 class _Version:
-    iri: NamedNode
-    run: NamedNode
+    iri: str
+    run: str
     change: str | None
 
 
-def _dataset_facts(dataset, versions: list[_Version], readers, outputs, times, drops) -> list[Triple]:
-    triples: list[Triple] = []
-    generated: dict[NamedNode, tuple[datetime, NamedNode, str | None]] = {}
+def _dataset_facts(dataset: str, versions: list[_Version], readers, outputs, times, drops) -> list[str]:
+    triples: list[str] = []
+    generated: dict[str, tuple[datetime, str, str | None]] = {}
+    none = RunTimes()
     for v in versions:
-        moment = times.get(v.run, RunTimes()).generation_time
+        moment = times.get(v.run, none).generation_time
         if moment is None:
             continue
         known = generated.get(v.iri)
         if known is None or moment < known[0]:
             generated[v.iri] = (moment, v.run, v.change)
-    ordered = sorted(generated.items(), key=lambda item: (item[1][0], item[0].value))
+    ordered = sorted(generated.items(), key=lambda item: (item[1][0], _value(item[0])))
     previous = None
     for version, (moment, run, change) in ordered:
-        triples.append(Triple(version, PROV.generatedAtTime, datetime_literal(moment)))
+        triples.append(f"{version} {_GENERATED_AT} {_time(moment)}")
         if previous is not None:
-            triples.append(Triple(version, PROV.wasRevisionOf, previous))
+            triples.append(f"{version} {_REVISION_OF} {previous}")
             if change in ("OVERWRITE", "TRUNCATE"):
                 triples += _invalidation(previous, run, moment)
         previous = version
+    moments = [t for _, (t, _, _) in ordered]
     for run in drops:
-        moment = times.get(run, RunTimes()).generation_time
+        moment = times.get(run, none).generation_time
         before = [v for v, (t, r, _) in ordered if moment is not None and t <= moment and r != run]
         if before:
             triples += _invalidation(before[-1], run, moment)
@@ -141,22 +187,121 @@ def _dataset_facts(dataset, versions: list[_Version], readers, outputs, times, d
         if pinned is not None:
             read = pinned
         else:
-            start = times.get(run, RunTimes()).effective_start
-            candidates = [v for v, (t, r, _) in ordered if start is not None and t <= start and r != run]
-            read = candidates[-1] if candidates else dataset
+            start = times.get(run, none).effective_start
+            read = dataset
+            if start is not None:
+                # The newest version generated at or before the start, by another run.
+                for index in range(bisect.bisect_right(moments, start) - 1, -1, -1):
+                    if ordered[index][1][1] != run:
+                        read = ordered[index][0]
+                        break
             if read != dataset:
-                triples.append(Triple(run, PROV.used, read))
+                triples.append(f"{run} {_USED} {read}")
         for output_version, output_dataset in outputs.get(run, ()):
             if output_version != read:
-                triples.append(Triple(output_version, PROV.wasDerivedFrom, read))
+                triples.append(f"{output_version} {_DERIVED_FROM} {read}")
             if output_dataset != dataset:
-                triples.append(Triple(output_dataset, PROV.wasDerivedFrom, dataset))
+                triples.append(f"{output_dataset} {_DERIVED_FROM} {dataset}")
     return triples
 
 
-def _invalidation(version: NamedNode, run: NamedNode, moment: datetime) -> list[Triple]:
-    return [Triple(version, PROV.invalidatedAtTime, datetime_literal(moment)),
-            Triple(version, PROV.wasInvalidatedBy, run)]
+def _invalidation(version: str, run: str, moment: datetime) -> list[str]:
+    return [f"{version} {_INVALIDATED_AT} {_time(moment)}", f"{version} {_INVALIDATED_BY} {run}"]
+
+
+# --- facts in hand, and the store's for what it knew before ------------------------------------
+
+def _versions_of(store: LineageStore, look: set[str], facts: LineageFacts) -> dict[str, list[_Version]]:
+    rows: dict[str, set[_Version]] = defaultdict(set)
+    for dataset, found in _versions(store, {NamedNode(_value(d)) for d in look}).items():
+        rows[str(dataset)].update(_Version(str(v.iri), str(v.run), v.change) for v in found)
+    for dataset, generated in facts.generated.items():
+        for version, (runs, changes) in generated.items():
+            if dataset in look:
+                # The store's rows for this version (a change stated by another batch applies to every run).
+                changes = changes | {v.change for v in rows[dataset] if v.iri == version and v.change is not None}
+                runs = runs | {v.run for v in rows[dataset] if v.iri == version}
+                rows[dataset] -= {v for v in rows[dataset] if v.iri == version}
+            rows[dataset].update(_Version(version, run, change) for run in runs for change in (changes or {None}))
+    return {d: sorted(vs, key=lambda v: (_value(v.iri), _value(v.run), v.change or "")) for d, vs in rows.items() if vs}
+
+
+def _readers_of(store: LineageStore, look: set[str], facts: LineageFacts) -> dict[str, list[tuple[str, str | None]]]:
+    pins: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for dataset, found in _readers(store, {NamedNode(_value(d)) for d in look}).items():
+        for run, pinned in found:
+            entry = pins[str(dataset)][str(run)]
+            if pinned is not None:
+                entry.add(str(pinned))
+    for dataset, readers in facts.reads.items():
+        for run, pinned in readers.items():
+            pins[dataset][run] |= pinned
+    found: dict[str, list[tuple[str, str | None]]] = {}
+    for dataset, readers in pins.items():
+        rows = [(run, v) for run, versions in readers.items() for v in (versions or (None,))]
+        if rows:
+            found[dataset] = sorted(rows, key=lambda x: (_value(x[0]), _value(x[1]) if x[1] else ""))
+    return found
+
+
+def _times_of(store: LineageStore, look: set[str], involved: set[str], facts: LineageFacts) -> dict[str, RunTimes]:
+    events: dict[str, set] = {run: facts.events[run] for run in involved if run in facts.events}
+    for run, found in _run_times(store, {NamedNode(_value(r)) for r in look}).items():
+        key = str(run)
+        events[key] = events.get(key, set()) | set(found.events)
+    times: dict[str, RunTimes] = {}
+    for run, happened in events.items():
+        t = times[run] = RunTimes()
+        for moment, state in happened:
+            t.events.append((moment, state))
+            if state == "START":
+                t.starts.append(moment)
+            elif state in TERMINAL_STATES:
+                t.ends.append(moment)
+    return times
+
+
+def _outputs_of(store: LineageStore, look: set[str], runs: set[str], facts: LineageFacts) -> dict[str, list[tuple[str, str]]]:
+    pairs: dict[str, set] = {run: set(facts.outputs[run]) for run in runs if run in facts.outputs}
+    for run, found in _outputs(store, {NamedNode(_value(r)) for r in look}).items():
+        pairs.setdefault(str(run), set()).update((str(v), str(d)) for v, d in found)
+    return {run: sorted(ps, key=lambda p: (_value(p[0]), _value(p[1]))) for run, ps in pairs.items() if ps}
+
+
+def _drops_of(store: LineageStore, look: set[str], facts: LineageFacts) -> dict[str, list[str]]:
+    runs: dict[str, set] = {d: set(rs) for d, rs in facts.drops.items()}
+    for dataset, found in _drops(store, {NamedNode(_value(d)) for d in look}).items():
+        runs.setdefault(str(dataset), set()).update(str(r) for r in found)
+    return {d: sorted(rs, key=_value) for d, rs in runs.items() if rs}
+
+
+class KnownBefore:
+    """Which runs and datasets of one ingest the store held before it, each checked once, before
+    the batch naming it is written (see :func:`rederive`'s ``facts``)."""
+
+    def __init__(self, store: LineageStore):
+        self.store = store
+        # A store without batches knew no run or dataset: nothing to check.
+        self.empty = next(iter(store.oxigraph.quads_for_pattern(None, RDF_TYPE, PROV.Bundle, ids.CATALOG_GRAPH)), None) is None
+        self.checked: set[str] = set()
+        self.runs: set[str] = set()
+        self.datasets: set[str] = set()
+
+    def check(self, runs: set[str], datasets: set[str]) -> None:
+        """Note which of ``runs`` and ``datasets`` (N-Triples ``<…>`` form) the store holds now."""
+        if self.empty:
+            return
+        for wanted, known in ((runs, self.runs), (datasets, self.datasets)):
+            new = wanted - self.checked
+            self.checked |= new
+            known |= known_before(self.store, new)
+
+
+def known_before(store: LineageStore, iris) -> set[str]:
+    """Those of ``iris`` (N-Triples ``<…>`` form) that are the subject of some triple in the store:
+    runs and datasets an earlier ingest knew, whose facts derive must read from the store."""
+    quads = store.oxigraph.quads_for_pattern
+    return {iri for iri in iris if next(iter(quads(NamedNode(_value(iri)), None, None, None)), None) is not None}
 
 
 # --- reading the store -----------------------------------------------------------------------
@@ -293,4 +438,4 @@ def _run_times(store: LineageStore, runs) -> dict[NamedNode, RunTimes]:
     return found
 
 
-__all__ = ["rederive", "RunTimes", "Literal"]
+__all__ = ["rederive", "known_before", "KnownBefore", "RunTimes", "Literal"]

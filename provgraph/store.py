@@ -150,6 +150,30 @@ class LineageStore:
         self._load_quads(lines)
         return written
 
+    def write_derived(self, contents: "Iterable[tuple[NamedNode, bool, list[str]]]") -> int:
+        """Write derived graphs from ``(graph, may exist, statements)`` triples, each graph once;
+        statements are N-Triples lines without their final `` .``, each written into the graph and
+        into the view. A graph that may exist is replaced (what left it leaves the view unless
+        another graph states it); the others are taken to be new. Bulk-loaded in large texts.
+        Returns the number of triples written."""
+        lines: list[str] = []
+        written = 0
+        for graph, may_exist, statements in contents:
+            if may_exist and self.oxigraph.contains_named_graph(graph):
+                old = {f"{q.subject} {q.predicate} {q.object}": q.triple for q in self.oxigraph.quads_for_pattern(None, None, None, graph)}
+                self.oxigraph.remove_graph(graph)
+                kept = set(statements)
+                self._unview([t for line, t in old.items() if line not in kept], graph)
+            if statements:
+                name = str(graph)
+                lines.extend(f"{t} {name} .\n{t} ." for t in dict.fromkeys(statements))
+                written += len(statements)
+                if len(lines) >= BULK_LINES // 2:
+                    self._load_quads(lines)
+                    lines = []
+        self._load_quads(lines)
+        return written
+
     def _load_quads(self, lines: list[str]) -> None:
         if lines:
             self.oxigraph.bulk_load(("\n".join(lines) + "\n").encode("utf-8"), RdfFormat.N_QUADS, lenient=True)
