@@ -1,4 +1,4 @@
-"""Facts that depend on more than one event, recomputed over the whole store after each ingest.
+"""Facts that depend on more than one event, recomputed after each ingest for what it touched.
 
 OpenLineage events for one run, and for the runs upstream of it, may arrive in any order and in
 separate files. So the importer writes only what each event says, and this module derives —
@@ -17,6 +17,13 @@ for every run and dataset a batch touched — the facts that need them all (MAPP
 
 Each entity's derived facts live in a named graph of their own (``ids.derived_graph``), so
 re-deriving an entity replaces exactly its facts. Re-deriving is idempotent.
+
+What the events say is read from two places: the facts the OpenLineage importer kept while
+mapping (:class:`~provgraph.importers.lineage_facts.LineageFacts`), and the store — only for the
+runs and datasets an earlier ingest already knew (:class:`KnownBefore`), or whose importer keeps
+no facts. The outcome is the same as reading everything back out of the store (tests check it);
+a first ingest of a large file then never queries the store, and its derived graphs are
+bulk-loaded as N-Quads text, graph and view together.
 """
 
 from __future__ import annotations
@@ -24,56 +31,22 @@ from __future__ import annotations
 import bisect
 import itertools
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Iterator
 
-from pyoxigraph import Literal, NamedNode, Triple
+from pyoxigraph import Literal, NamedNode
 
 from . import ids
 from .importers.fields import xsd_datetime
-from .importers.lineage_facts import LineageFacts
+from .importers.lineage_facts import LineageFacts, RunTimes
 from .store import LineageStore
-from .vocab import DCAT, PG, PROV, RDF_TYPE, RUN_STATES, TERMINAL_STATES, XSD
+from .vocab import DCAT, PG, PROV, RDF_TYPE, RUN_STATES, XSD
 
 _BATCH_PREFIX = ids.KIND_PREFIXES["batch"]
 #: From this many runs or datasets on, a lookup reads the whole store in one query and keeps the
 #: rows it needs (a single large ingest); below, it looks each one up in the store's indexes.
 MASS_LOOKUP = 1_000
-
-
-@dataclass
-class RunTimes:
-    """What the events of one run say about its times (all UTC)."""
-
-    starts: list[datetime] = field(default_factory=list)
-    ends: list[datetime] = field(default_factory=list)
-    events: list[tuple[datetime, str]] = field(default_factory=list)
-
-    @property
-    def started(self) -> datetime | None:
-        return min(self.starts) if self.starts else None
-
-    @property
-    def ended(self) -> datetime | None:
-        return max(self.ends) if self.ends else None
-
-    @property
-    def effective_start(self) -> datetime | None:
-        """When the run began reading: its START, else its earliest event."""
-        return self.started or (min(t for t, _ in self.events) if self.events else None)
-
-    @property
-    def generation_time(self) -> datetime | None:
-        """When its outputs were generated: its end, else its latest event."""
-        return self.ended or (max(t for t, _ in self.events) if self.events else None)
-
-    @property
-    def state(self) -> str | None:
-        if not self.events:
-            return None
-        # On a tie a terminal state is the final one; between two terminal states, the name
-        # decides, so that the answer never depends on the order the store returns rows.
-        return max(self.events, key=lambda e: (e[0], e[1] in TERMINAL_STATES, e[1]))[1]
 
 
 def rederive(store: LineageStore, runs: set[NamedNode], datasets: set[NamedNode], facts: LineageFacts | None = None) -> int:
@@ -87,26 +60,29 @@ def rederive(store: LineageStore, runs: set[NamedNode], datasets: set[NamedNode]
     look_runs = {str(r) for r in runs}
     look_datasets = {str(d) for d in datasets}
     look_datasets |= _strs(_datasets_of_runs(store, runs))
-    all_datasets = look_datasets | facts.datasets()
-
-    versions = _versions_of(store, look_datasets, facts)
-    readers = _readers_of(store, look_datasets, facts)
+    look_nodes = {NamedNode(_value(d)) for d in look_datasets}
+    stored_versions = {str(d): [_Version(str(v.iri), str(v.run), v.change) for v in vs] for d, vs in _versions(store, look_nodes).items()}
+    stored_readers = {str(d): [(str(r), str(v) if v is not None else None) for r, v in rs] for d, rs in _readers(store, look_nodes).items()}
     # Runs the store named (beyond the facts in hand) are read from the store too.
-    for dataset in look_datasets:
-        look_runs.update(v.run for v in versions.get(dataset, ()))
-        look_runs.update(r for r, _ in readers.get(dataset, ()))
-    involved = set(facts.events) | look_runs | {v.run for vs in versions.values() for v in vs} | {r for rs in readers.values() for r, _ in rs}
-    times = _times_of(store, involved & look_runs, involved, facts)
-    reader_runs = {r for rs in readers.values() for r, _ in rs}
-    outputs = _outputs_of(store, reader_runs & look_runs, reader_runs, facts)
+    look_runs.update(v.run for vs in stored_versions.values() for v in vs)
+    look_runs.update(r for rs in stored_readers.values() for r, _ in rs)
+    times = _times_of(store, look_runs, facts)
+    outputs = _outputs_of(store, look_runs, facts)
     drops = _drops_of(store, look_datasets, facts)
     derived_runs = facts.runs() | {str(r) for r in runs}
+    derived_datasets = look_datasets | facts.datasets()
     # Made one entity at a time as the store takes them, so that memory does not grow with the batch.
     contents = itertools.chain(
         ((run, run in look_runs, _run_facts(run, times.get(run))) for run in sorted(derived_runs)),
-        ((dataset, dataset in look_datasets, _dataset_facts(dataset, versions.get(dataset, []), readers.get(dataset, []),
-                                                            outputs, times, drops.get(dataset, []))) for dataset in sorted(all_datasets)))
-    return store.write_derived((_graph_of(entity), may_exist, triples) for entity, may_exist, triples in contents)
+        ((dataset, dataset in look_datasets,
+          _dataset_facts(dataset, _versions_of(facts.generated.get(dataset, ()), stored_versions.get(dataset, ())),
+                         _readers_of(facts.reads.get(dataset, {}), stored_readers.get(dataset, ())), outputs, times,
+                         drops.get(dataset, [])))
+         for dataset in sorted(derived_datasets)))
+    written = store.write_derived((_graph_of(entity), may_exist, triples) for entity, may_exist, triples in contents)
+    # From here on, ``runs`` and ``datasets`` name every run and dataset re-derived.
+    runs, datasets = {NamedNode(_value(r)) for r in derived_runs}, {NamedNode(_value(d)) for d in derived_datasets}
+    return written
 
 
 def _graph_of(entity: str) -> NamedNode:
@@ -197,7 +173,7 @@ def _dataset_facts(dataset: str, versions: list[_Version], readers, outputs, tim
                         break
             if read != dataset:
                 triples.append(f"{run} {_USED} {read}")
-        for output_version, output_dataset in outputs.get(run, ()):
+        for output_version, output_dataset in sorted(set(outputs.get(run, ())), key=lambda p: (_value(p[0]), _value(p[1]))):
             if output_version != read:
                 triples.append(f"{output_version} {_DERIVED_FROM} {read}")
             if output_dataset != dataset:
@@ -211,61 +187,56 @@ def _invalidation(version: str, run: str, moment: datetime) -> list[str]:
 
 # --- facts in hand, and the store's for what it knew before ------------------------------------
 
-def _versions_of(store: LineageStore, look: set[str], facts: LineageFacts) -> dict[str, list[_Version]]:
-    rows: dict[str, set[_Version]] = defaultdict(set)
-    for dataset, found in _versions(store, {NamedNode(_value(d)) for d in look}).items():
-        rows[str(dataset)].update(_Version(str(v.iri), str(v.run), v.change) for v in found)
-    for dataset, generated in facts.generated.items():
-        for version, (runs, changes) in generated.items():
-            if dataset in look:
-                # The store's rows for this version (a change stated by another batch applies to every run).
-                changes = changes | {v.change for v in rows[dataset] if v.iri == version and v.change is not None}
-                runs = runs | {v.run for v in rows[dataset] if v.iri == version}
-                rows[dataset] -= {v for v in rows[dataset] if v.iri == version}
-            rows[dataset].update(_Version(version, run, change) for run in runs for change in (changes or {None}))
-    return {d: sorted(vs, key=lambda v: (_value(v.iri), _value(v.run), v.change or "")) for d, vs in rows.items() if vs}
+def _versions_of(in_hand, stored: list[_Version]) -> list[_Version]:
+    """A dataset's ``(version, generating run, lifecycle change)`` rows, from the facts in hand
+    and the store; a version's change, stated by any batch, goes with every run that generated it."""
+    runs: dict[str, set] = defaultdict(set)
+    changes: dict[str, set] = defaultdict(set)
+    for version, run, change in in_hand:
+        runs[version].add(run)
+        if change is not None:
+            changes[version].add(change)
+    for v in stored:
+        runs[v.iri].add(v.run)
+        if v.change is not None:
+            changes[v.iri].add(v.change)
+    rows = {_Version(version, run, change) for version, rs in runs.items() for run in rs for change in (changes.get(version) or (None,))}
+    return sorted(rows, key=lambda v: (_value(v.iri), _value(v.run), v.change or ""))
 
 
-def _readers_of(store: LineageStore, look: set[str], facts: LineageFacts) -> dict[str, list[tuple[str, str | None]]]:
-    pins: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for dataset, found in _readers(store, {NamedNode(_value(d)) for d in look}).items():
-        for run, pinned in found:
-            entry = pins[str(dataset)][str(run)]
-            if pinned is not None:
-                entry.add(str(pinned))
-    for dataset, readers in facts.reads.items():
-        for run, pinned in readers.items():
-            pins[dataset][run] |= pinned
-    found: dict[str, list[tuple[str, str | None]]] = {}
-    for dataset, readers in pins.items():
-        rows = [(run, v) for run, versions in readers.items() for v in (versions or (None,))]
-        if rows:
-            found[dataset] = sorted(rows, key=lambda x: (_value(x[0]), _value(x[1]) if x[1] else ""))
-    return found
+def _readers_of(in_hand: dict[str, set[str] | None], stored: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    """A dataset's ``(run, pinned version or None)`` rows: a run that named the version it read
+    is listed with that version only."""
+    pins: dict[str, set[str]] = {run: set(pinned or ()) for run, pinned in in_hand.items()}
+    for run, pinned in stored:
+        entry = pins.setdefault(run, set())
+        if pinned is not None:
+            entry.add(pinned)
+    rows = [(run, v) for run, versions in pins.items() for v in (versions or (None,))]
+    return sorted(rows, key=lambda x: (_value(x[0]), _value(x[1]) if x[1] else ""))
 
 
-def _times_of(store: LineageStore, look: set[str], involved: set[str], facts: LineageFacts) -> dict[str, RunTimes]:
-    events: dict[str, set] = {run: facts.events[run] for run in involved if run in facts.events}
+def _times_of(store: LineageStore, look: set[str], facts: LineageFacts) -> dict[str, RunTimes]:
+    """Every run's times: the facts in hand (updated in place), plus the store's for ``look``."""
+    times = facts.times
     for run, found in _run_times(store, {NamedNode(_value(r)) for r in look}).items():
         key = str(run)
-        events[key] = events.get(key, set()) | set(found.events)
-    times: dict[str, RunTimes] = {}
-    for run, happened in events.items():
-        t = times[run] = RunTimes()
-        for moment, state in happened:
-            t.events.append((moment, state))
-            if state == "START":
-                t.starts.append(moment)
-            elif state in TERMINAL_STATES:
-                t.ends.append(moment)
+        if key in times:
+            times[key].merge(found)
+        else:
+            times[key] = found
     return times
 
 
-def _outputs_of(store: LineageStore, look: set[str], runs: set[str], facts: LineageFacts) -> dict[str, list[tuple[str, str]]]:
-    pairs: dict[str, set] = {run: set(facts.outputs[run]) for run in runs if run in facts.outputs}
+def _outputs_of(store: LineageStore, look: set[str], facts: LineageFacts) -> dict[str, list[tuple[str, str]]]:
+    """``(version, dataset)`` pairs each run generated (unsorted, maybe repeated)."""
+    pairs: dict[str, list] = defaultdict(list)
+    for dataset, rows in facts.generated.items():
+        for version, run, _ in rows:
+            pairs[run].append((version, dataset))
     for run, found in _outputs(store, {NamedNode(_value(r)) for r in look}).items():
-        pairs.setdefault(str(run), set()).update((str(v), str(d)) for v, d in found)
-    return {run: sorted(ps, key=lambda p: (_value(p[0]), _value(p[1]))) for run, ps in pairs.items() if ps}
+        pairs[str(run)].extend((str(v), str(d)) for v, d in found)
+    return pairs
 
 
 def _drops_of(store: LineageStore, look: set[str], facts: LineageFacts) -> dict[str, list[str]]:
@@ -321,7 +292,7 @@ def _is_dataset(store: LineageStore, node) -> bool:
     return next(iter(store.oxigraph.quads_for_pattern(node, RDF_TYPE, DCAT.Dataset, None)), None) is not None
 
 
-def _mass(store: LineageStore, text: str, key: str, wanted) -> "Iterator":
+def _mass(store: LineageStore, text: str, key: str, wanted) -> Iterator[dict]:
     """Rows of ``text`` (run over the whole store) whose ``key`` is one of ``wanted``."""
     wanted = wanted if isinstance(wanted, (set, frozenset)) else set(wanted)
     return (row for row in store.select(text) if row[key] in wanted)
@@ -427,14 +398,7 @@ def _run_times(store: LineageStore, runs) -> dict[NamedNode, RunTimes]:
             per_run.append((run, rows))
     for run, rows in per_run:
         for kind, at in rows:
-            state = kind.value.rsplit("#", 1)[-1]
-            moment = datetime.fromisoformat(at.value.replace("Z", "+00:00"))
-            times = found[run]
-            times.events.append((moment, state))
-            if state == "START":
-                times.starts.append(moment)
-            elif state in TERMINAL_STATES:
-                times.ends.append(moment)
+            found[run].add(datetime.fromisoformat(at.value.replace("Z", "+00:00")), kind.value.rsplit("#", 1)[-1])
     return found
 
 

@@ -215,15 +215,17 @@ class LineageGraph:
                 total.rejected.extend(part.rejected)
                 total.warnings.extend(part.warnings)
                 total.unmapped_facets.update(part.unmapped_facets)
-                total.runs |= part.runs
-                total.datasets |= part.datasets
                 if part.facts is not None:
                     # Before this part is written, while the store still shows what earlier ingests knew.
+                    # Its runs are in its facts: derive needs no set of them.
                     _check_known(known, part)
                     if total.facts is None:
                         total.facts = part.facts
                     else:
                         total.facts.update(part.facts)
+                else:
+                    total.runs |= part.runs
+                    total.datasets |= part.datasets
                 if part.rejected and (not skip_invalid or any(p.record is None for p in part.rejected)):
                     writing = False  # keep reading, to list every problem
                 if loading is not None:

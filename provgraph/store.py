@@ -31,6 +31,9 @@ STORE_ENV = "PROVGRAPH_STORE"
 BULK_CHUNK = 100_000
 #: Derived quads are bulk-loaded in texts of at most about this many lines (bounds memory).
 BULK_LINES = 500_000
+#: Derived triples per bulk load of :meth:`LineageStore.write_derived` (each gives two lines,
+#: graph and view); a few tens of MB of text at a time.
+DERIVED_CHUNK = 50_000
 
 
 def view_graphs() -> list:
@@ -168,7 +171,7 @@ class LineageStore:
                 name = str(graph)
                 lines.extend(f"{t} {name} .\n{t} ." for t in dict.fromkeys(statements))
                 written += len(statements)
-                if len(lines) >= BULK_LINES // 2:
+                if len(lines) >= DERIVED_CHUNK:
                     self._load_quads(lines)
                     lines = []
         self._load_quads(lines)

@@ -12,28 +12,90 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
+from ..vocab import TERMINAL_STATES
+
+
+class RunTimes:
+    """What the events of one run say about its times (all UTC), kept as running minima and maxima."""
+
+    __slots__ = ("started", "ended", "first", "last", "_latest")
+
+    def __init__(self) -> None:
+        #: Earliest START, latest COMPLETE/FAIL/ABORT, earliest and latest event of any type.
+        self.started: datetime | None = None
+        self.ended: datetime | None = None
+        self.first: datetime | None = None
+        self.last: datetime | None = None
+        self._latest: tuple | None = None
+
+    def add(self, moment: datetime, state: str) -> None:
+        """Note one event of the run: its time and type (``START``, ``COMPLETE`` …)."""
+        terminal = state in TERMINAL_STATES
+        if state == "START":
+            if self.started is None or moment < self.started:
+                self.started = moment
+        elif terminal and (self.ended is None or moment > self.ended):
+            self.ended = moment
+        if self.first is None or moment < self.first:
+            self.first = moment
+        if self.last is None or moment > self.last:
+            self.last = moment
+        # On a tie a terminal state is the final one; between two terminal states, the name
+        # decides, so that the answer never depends on the order events arrive in.
+        key = (moment, terminal, state)
+        if self._latest is None or key > self._latest:
+            self._latest = key
+
+    def merge(self, other: "RunTimes") -> None:
+        """Add what another set of the run's events says."""
+        self.started = _least(self.started, other.started)
+        self.ended = _most(self.ended, other.ended)
+        self.first = _least(self.first, other.first)
+        self.last = _most(self.last, other.last)
+        self._latest = _most(self._latest, other._latest)
+
+    @property
+    def effective_start(self) -> datetime | None:
+        """When the run began reading: its START, else its earliest event."""
+        return self.started or self.first
+
+    @property
+    def generation_time(self) -> datetime | None:
+        """When its outputs were generated: its end, else its latest event."""
+        return self.ended or self.last
+
+    @property
+    def state(self) -> str | None:
+        return self._latest[2] if self._latest is not None else None
+
+
+def _least(a, b):
+    return b if a is None or (b is not None and b < a) else a
+
+
+def _most(a, b):
+    return b if a is None or (b is not None and b > a) else a
+
 
 class LineageFacts:
     """Derive's inputs from one batch (or several, after :meth:`update`).
 
-    * ``events[run]``: set of ``(time, event type)``;
-    * ``reads[dataset][run]``: set of versions pinned by the run's ``version`` input facet
-      (empty when it read the dataset without naming one);
-    * ``generated[dataset][version]``: ``(runs, lifecycle changes)`` — sets;
-    * ``outputs[run]``: set of ``(version, dataset)``;
-    * ``drops[dataset]``: set of runs whose output said DROP;
-    * ``run_datasets[run]``: the datasets the run read, wrote or dropped.
+    * ``times[run]``: :class:`RunTimes`;
+    * ``reads[dataset][run]``: set of versions pinned by the run's ``version`` input facet, or
+      None when it read the dataset without naming one;
+    * ``generated[dataset]``: set of ``(version, run, lifecycle change or None)``;
+    * ``drops[dataset]``: set of runs whose output said DROP.
+
+    A large file holds hundreds of thousands of runs, so the containers are kept lean.
     """
 
-    __slots__ = ("events", "reads", "generated", "outputs", "drops", "run_datasets")
+    __slots__ = ("times", "reads", "generated", "drops")
 
     def __init__(self) -> None:
-        self.events: dict[str, set[tuple[datetime, str]]] = defaultdict(set)
-        self.reads: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-        self.generated: dict[str, dict[str, tuple[set[str], set[str]]]] = defaultdict(dict)
-        self.outputs: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        self.times: dict[str, RunTimes] = {}
+        self.reads: dict[str, dict[str, set[str] | None]] = defaultdict(dict)
+        self.generated: dict[str, set[tuple[str, str, str | None]]] = defaultdict(set)
         self.drops: dict[str, set[str]] = defaultdict(set)
-        self.run_datasets: dict[str, set[str]] = defaultdict(set)
 
     # --- recording (one record's facts are kept apart until it is accepted) ----------------
     def add(self, facts: list[tuple]) -> None:
@@ -41,61 +103,55 @@ class LineageFacts:
         for fact in facts:
             kind = fact[0]
             if kind == "event":
-                self.events[fact[1]].add((fact[2], fact[3]))
+                times = self.times.get(fact[1])
+                if times is None:
+                    times = self.times[fact[1]] = RunTimes()
+                times.add(fact[2], fact[3])
             elif kind == "read":
                 _, run, dataset, pinned = fact
-                pins = self.reads[dataset][run]
-                if pinned is not None:
-                    pins.add(pinned)
-                self.run_datasets[run].add(dataset)
+                self._read(self.reads[dataset], run, {pinned} if pinned is not None else None)
             elif kind == "generated":
                 _, run, version, dataset, change = fact
-                entry = self.generated[dataset].get(version)
-                if entry is None:
-                    entry = self.generated[dataset][version] = (set(), set())
-                entry[0].add(run)
-                if change is not None:
-                    entry[1].add(change)
-                self.outputs[run].add((version, dataset))
-                self.run_datasets[run].add(dataset)
+                self.generated[dataset].add((version, run, change))
             else:  # "dropped"
                 _, run, dataset = fact
                 self.drops[dataset].add(run)
-                self.run_datasets[run].add(dataset)
+
+    @staticmethod
+    def _read(readers: dict, run: str, pins: set[str] | None) -> None:
+        known = readers.get(run)
+        if known is None:
+            readers[run] = set(pins) if pins else None
+        elif pins:
+            known |= pins
 
     def update(self, other: "LineageFacts") -> None:
         """Add the facts of another batch."""
-        for run, events in other.events.items():
-            self.events[run] |= events
+        for run, times in other.times.items():
+            mine = self.times.get(run)
+            if mine is None:
+                self.times[run] = times
+            else:
+                mine.merge(times)
         for dataset, readers in other.reads.items():
             mine = self.reads[dataset]
             for run, pins in readers.items():
-                mine[run] |= pins
-        for dataset, versions in other.generated.items():
-            mine = self.generated[dataset]
-            for version, (runs, changes) in versions.items():
-                entry = mine.get(version)
-                if entry is None:
-                    entry = mine[version] = (set(), set())
-                entry[0].update(runs)
-                entry[1].update(changes)
-        for run, pairs in other.outputs.items():
-            self.outputs[run] |= pairs
+                self._read(mine, run, pins)
+        for dataset, rows in other.generated.items():
+            self.generated[dataset] |= rows
         for dataset, runs in other.drops.items():
             self.drops[dataset] |= runs
-        for run, datasets in other.run_datasets.items():
-            self.run_datasets[run] |= datasets
 
     def runs(self) -> set[str]:
-        """Every run these facts name."""
-        return set(self.events) | set(self.run_datasets)
+        """Every run these facts name (each has at least one event)."""
+        return set(self.times)
 
     def datasets(self) -> set[str]:
         """Every dataset these facts name."""
         return set(self.reads) | set(self.generated) | set(self.drops)
 
     def __bool__(self) -> bool:
-        return bool(self.events or self.run_datasets)
+        return bool(self.times)
 
 
 class RecordFacts(list):
