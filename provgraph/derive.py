@@ -269,10 +269,15 @@ class KnownBefore:
 
 
 def known_before(store: LineageStore, iris) -> set[str]:
-    """Those of ``iris`` (N-Triples ``<…>`` form) that are the subject of some triple in the store:
-    runs and datasets an earlier ingest knew, whose facts derive must read from the store."""
+    """Those of ``iris`` (N-Triples ``<…>`` form) that some triple of the store names, as subject
+    or object: runs and datasets an earlier ingest knew, whose facts derive must read from the store."""
     quads = store.oxigraph.quads_for_pattern
-    return {iri for iri in iris if next(iter(quads(NamedNode(_value(iri)), None, None, None)), None) is not None}
+    found = set()
+    for iri in iris:
+        node = NamedNode(_value(iri))
+        if next(iter(quads(node, None, None, None)), None) is not None or next(iter(quads(None, None, node, None)), None) is not None:
+            found.add(iri)
+    return found
 
 
 # --- reading the store -----------------------------------------------------------------------
