@@ -60,6 +60,8 @@ def rederive(store: LineageStore, runs: set[NamedNode], datasets: set[NamedNode]
     look_runs = {str(r) for r in runs}
     look_datasets = {str(d) for d in datasets}
     look_datasets |= _strs(_datasets_of_runs(store, runs))
+    derived_runs = facts.runs() | look_runs
+    derived_datasets = look_datasets | facts.datasets()
     look_nodes = {NamedNode(_value(d)) for d in look_datasets}
     stored_versions = {str(d): [_Version(str(v.iri), str(v.run), v.change) for v in vs] for d, vs in _versions(store, look_nodes).items()}
     stored_readers = {str(d): [(str(r), str(v) if v is not None else None) for r, v in rs] for d, rs in _readers(store, look_nodes).items()}
@@ -69,8 +71,6 @@ def rederive(store: LineageStore, runs: set[NamedNode], datasets: set[NamedNode]
     times = _times_of(store, look_runs, facts)
     outputs = _outputs_of(store, look_runs, facts)
     drops = _drops_of(store, look_datasets, facts)
-    derived_runs = facts.runs() | {str(r) for r in runs}
-    derived_datasets = look_datasets | facts.datasets()
     # Made one entity at a time as the store takes them, so that memory does not grow with the batch.
     contents = itertools.chain(
         ((run, run in look_runs, _run_facts(run, times.get(run))) for run in sorted(derived_runs)),
@@ -217,7 +217,8 @@ def _readers_of(in_hand: dict[str, set[str] | None], stored: list[tuple[str, str
 
 
 def _times_of(store: LineageStore, look: set[str], facts: LineageFacts) -> dict[str, RunTimes]:
-    """Every run's times: the facts in hand (updated in place), plus the store's for ``look``."""
+    """Every run's times: the facts in hand (updated in place, so that they no longer stand for
+    one batch), plus the store's for ``look``."""
     times = facts.times
     for run, found in _run_times(store, {NamedNode(_value(r)) for r in look}).items():
         key = str(run)
