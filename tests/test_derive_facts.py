@@ -119,3 +119,26 @@ def test_a_run_known_before_is_read_from_the_store(tmp_path, graph):
     generated = NamedNode(ids.version_of_run("n", "out", "3f0b1d5e-0000-4000-8000-000000000001").value)
     times = list(graph.store.oxigraph.quads_for_pattern(generated, NamedNode("http://www.w3.org/ns/prov#generatedAtTime"), None, DefaultGraph()))
     assert [q.object.value for q in times] == ["2024-01-01T01:00:00Z"]
+
+
+def test_run_times_merged_from_parts_equal_the_times_of_all_events():
+    from datetime import datetime, timedelta, timezone
+
+    from provgraph.importers.lineage_facts import RunTimes
+
+    t0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    events = [(t0 + timedelta(minutes=m), s) for m, s in
+              [(5, "RUNNING"), (0, "START"), (9, "FAIL"), (9, "COMPLETE"), (9, "OTHER"), (2, "START"), (7, "ABORT")]]
+    whole = RunTimes()
+    for moment, state in events:
+        whole.add(moment, state)
+    for split in range(len(events) + 1):
+        first, second = RunTimes(), RunTimes()
+        for moment, state in events[:split]:
+            first.add(moment, state)
+        for moment, state in events[split:]:
+            second.add(moment, state)
+        second.merge(first)
+        assert (second.started, second.ended, second.effective_start, second.generation_time, second.state) == (
+            whole.started, whole.ended, whole.effective_start, whole.generation_time, whole.state)
+    assert (whole.started, whole.ended, whole.state) == (t0, t0 + timedelta(minutes=9), "FAIL")
