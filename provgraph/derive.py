@@ -1,4 +1,4 @@
-"""Facts that depend on more than one event, recomputed over the whole store after each ingest.
+"""Facts that depend on more than one event, recomputed after each ingest for what it touched.
 
 OpenLineage events for one run, and for the runs upstream of it, may arrive in any order and in
 separate files. So the importer writes only what each event says, and this module derives —
@@ -17,21 +17,31 @@ for every run and dataset a batch touched — the facts that need them all (MAPP
 
 Each entity's derived facts live in a named graph of their own (``ids.derived_graph``), so
 re-deriving an entity replaces exactly its facts. Re-deriving is idempotent.
+
+What the events say is read from two places: the facts the OpenLineage importer kept while
+mapping (:class:`~provgraph.importers.lineage_facts.LineageFacts`), and the store — only for the
+runs and datasets an earlier ingest already knew (:class:`KnownBefore`), or whose importer keeps
+no facts. The outcome is the same as reading everything back out of the store (tests check it);
+a first ingest of a large file then never queries the store, and its derived graphs are
+bulk-loaded as N-Quads text, graph and view together.
 """
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Iterator
 
-from pyoxigraph import Literal, NamedNode, Triple
+from pyoxigraph import Literal, NamedNode
 
 from . import ids
-from .importers.triples import datetime_literal
+from .importers.fields import xsd_datetime
+from .importers.lineage_facts import LineageFacts, RunTimes
 from .store import LineageStore
-from .vocab import DCAT, PG, PROV, RDF_TYPE, TERMINAL_STATES
+from .vocab import DCAT, PG, PROV, RDF_TYPE, RUN_STATES, XSD
 
 _BATCH_PREFIX = ids.KIND_PREFIXES["batch"]
 #: From this many runs or datasets on, a lookup reads the whole store in one query and keeps the
@@ -39,100 +49,112 @@ _BATCH_PREFIX = ids.KIND_PREFIXES["batch"]
 MASS_LOOKUP = 1_000
 
 
-@dataclass
-class RunTimes:
-    """What the events of one run say about its times (all UTC)."""
-
-    starts: list[datetime] = field(default_factory=list)
-    ends: list[datetime] = field(default_factory=list)
-    events: list[tuple[datetime, str]] = field(default_factory=list)
-
-    @property
-    def started(self) -> datetime | None:
-        return min(self.starts) if self.starts else None
-
-    @property
-    def ended(self) -> datetime | None:
-        return max(self.ends) if self.ends else None
-
-    @property
-    def effective_start(self) -> datetime | None:
-        """When the run began reading: its START, else its earliest event."""
-        return self.started or (min(t for t, _ in self.events) if self.events else None)
-
-    @property
-    def generation_time(self) -> datetime | None:
-        """When its outputs were generated: its end, else its latest event."""
-        return self.ended or (max(t for t, _ in self.events) if self.events else None)
-
-    @property
-    def state(self) -> str | None:
-        if not self.events:
-            return None
-        # On a tie a terminal state is the final one; between two terminal states, the name
-        # decides, so that the answer never depends on the order the store returns rows.
-        return max(self.events, key=lambda e: (e[0], e[1] in TERMINAL_STATES, e[1]))[1]
-
-
-def rederive(store: LineageStore, runs: set[NamedNode], datasets: set[NamedNode]) -> int:
+def rederive(store: LineageStore, runs: set[NamedNode], datasets: set[NamedNode], facts: LineageFacts | None = None) -> int:
     """Re-derive the facts of the given runs and datasets, and of every dataset those runs read
-    or wrote. Returns the number of derived triples written."""
-    datasets = set(datasets) | _datasets_of_runs(store, runs)
-    versions = _versions(store, datasets)
-    readers = _readers(store, datasets)
-    involved_runs = set(runs) | {v.run for vs in versions.values() for v in vs} | {r for rs in readers.values() for r, _ in rs}
-    times = _run_times(store, involved_runs)
-    outputs = _outputs(store, {r for rs in readers.values() for r, _ in rs})
-    drops = _drops(store, datasets)
+    or wrote, reading what the store says about them. ``facts`` (from the importer, see
+    :class:`~provgraph.importers.lineage_facts.LineageFacts`) adds runs and datasets whose every
+    fact is in hand: the store is not read for those, and their derived graphs are taken to be
+    new — the caller passes in ``runs``/``datasets`` any of them the store knew before. Returns
+    the number of derived triples written."""
+    facts = facts if facts is not None else LineageFacts()
+    look_runs = {str(r) for r in runs}
+    look_datasets = {str(d) for d in datasets}
+    look_datasets |= _strs(_datasets_of_runs(store, runs))
+    derived_runs = facts.runs() | look_runs
+    derived_datasets = look_datasets | facts.datasets()
+    look_nodes = {NamedNode(_value(d)) for d in look_datasets}
+    stored_versions = {str(d): [_Version(str(v.iri), str(v.run), v.change) for v in vs] for d, vs in _versions(store, look_nodes).items()}
+    stored_readers = {str(d): [(str(r), str(v) if v is not None else None) for r, v in rs] for d, rs in _readers(store, look_nodes).items()}
+    # Runs the store named (beyond the facts in hand) are read from the store too.
+    look_runs.update(v.run for vs in stored_versions.values() for v in vs)
+    look_runs.update(r for rs in stored_readers.values() for r, _ in rs)
+    times = _times_of(store, look_runs, facts)
+    outputs = _outputs_of(store, look_runs, facts)
+    drops = _drops_of(store, look_datasets, facts)
     # Made one entity at a time as the store takes them, so that memory does not grow with the batch.
     contents = itertools.chain(
-        ((ids.derived_graph(run), _run_facts(run, times.get(run))) for run in runs),
-        ((ids.derived_graph(dataset), _dataset_facts(dataset, versions.get(dataset, []), readers.get(dataset, []),
-                                                     outputs, times, drops.get(dataset, []))) for dataset in datasets))
-    return store.replace_graphs(contents)
+        ((run, run in look_runs, _run_facts(run, times.get(run))) for run in sorted(derived_runs)),
+        ((dataset, dataset in look_datasets,
+          _dataset_facts(dataset, _versions_of(facts.generated.get(dataset, ()), stored_versions.get(dataset, ())),
+                         _readers_of(facts.reads.get(dataset, {}), stored_readers.get(dataset, ())), outputs, times,
+                         drops.get(dataset, [])))
+         for dataset in sorted(derived_datasets)))
+    written = store.write_derived((_graph_of(entity), may_exist, triples) for entity, may_exist, triples in contents)
+    # From here on, ``runs`` and ``datasets`` name every run and dataset re-derived.
+    runs, datasets = {NamedNode(_value(r)) for r in derived_runs}, {NamedNode(_value(d)) for d in derived_datasets}
+    return written
 
 
-def _run_facts(run: NamedNode, times: RunTimes | None) -> list[Triple]:
+def _graph_of(entity: str) -> NamedNode:
+    return ids.derived_graph(NamedNode(_value(entity)))
+
+
+def _strs(nodes) -> set[str]:
+    return {str(n) for n in nodes}
+
+
+def _value(iri: str) -> str:
+    """The IRI inside an N-Triples ``<…>`` term (sorting on it keeps the order of ``NamedNode.value``)."""
+    return iri[1:-1]
+
+
+_STARTED, _ENDED, _STATE = str(PROV.startedAtTime), str(PROV.endedAtTime), str(PG.runState)
+_GENERATED_AT, _REVISION_OF, _USED, _DERIVED_FROM = (str(PROV.generatedAtTime), str(PROV.wasRevisionOf), str(PROV.used),
+                                                     str(PROV.wasDerivedFrom))
+_INVALIDATED_AT, _INVALIDATED_BY = str(PROV.invalidatedAtTime), str(PROV.wasInvalidatedBy)
+_DATETIME = f"^^{XSD.dateTime}"
+_STATE_TERMS = {state: str(PG[state]) for state in RUN_STATES}
+
+
+def _time(moment: datetime) -> str:
+    return f'"{xsd_datetime(moment)}"{_DATETIME}'
+
+
+def _run_facts(run: str, times: RunTimes | None) -> list[str]:
+    """The derived triples of one run, as N-Triples statements without the final dot."""
     if times is None:
         return []
     triples = []
     if times.started:
-        triples.append(Triple(run, PROV.startedAtTime, datetime_literal(times.started)))
+        triples.append(f"{run} {_STARTED} {_time(times.started)}")
     if times.ended:
-        triples.append(Triple(run, PROV.endedAtTime, datetime_literal(times.ended)))
-    if times.state:
-        triples.append(Triple(run, PG.runState, PG[times.state]))
+        triples.append(f"{run} {_ENDED} {_time(times.ended)}")
+    state = times.state
+    if state:
+        triples.append(f"{run} {_STATE} {_STATE_TERMS.get(state) or PG[state]}")
     return triples
 
 
 @dataclass(frozen=True)
 class _Version:
-    iri: NamedNode
-    run: NamedNode
+    iri: str
+    run: str
     change: str | None
 
 
-def _dataset_facts(dataset, versions: list[_Version], readers, outputs, times, drops) -> list[Triple]:
-    triples: list[Triple] = []
-    generated: dict[NamedNode, tuple[datetime, NamedNode, str | None]] = {}
+def _dataset_facts(dataset: str, versions: list[_Version], readers, outputs, times, drops) -> list[str]:
+    triples: list[str] = []
+    generated: dict[str, tuple[datetime, str, str | None]] = {}
+    none = RunTimes()
     for v in versions:
-        moment = times.get(v.run, RunTimes()).generation_time
+        moment = times.get(v.run, none).generation_time
         if moment is None:
             continue
         known = generated.get(v.iri)
         if known is None or moment < known[0]:
             generated[v.iri] = (moment, v.run, v.change)
-    ordered = sorted(generated.items(), key=lambda item: (item[1][0], item[0].value))
+    ordered = sorted(generated.items(), key=lambda item: (item[1][0], _value(item[0])))
     previous = None
     for version, (moment, run, change) in ordered:
-        triples.append(Triple(version, PROV.generatedAtTime, datetime_literal(moment)))
+        triples.append(f"{version} {_GENERATED_AT} {_time(moment)}")
         if previous is not None:
-            triples.append(Triple(version, PROV.wasRevisionOf, previous))
+            triples.append(f"{version} {_REVISION_OF} {previous}")
             if change in ("OVERWRITE", "TRUNCATE"):
                 triples += _invalidation(previous, run, moment)
         previous = version
+    moments = [t for _, (t, _, _) in ordered]
     for run in drops:
-        moment = times.get(run, RunTimes()).generation_time
+        moment = times.get(run, none).generation_time
         before = [v for v, (t, r, _) in ordered if moment is not None and t <= moment and r != run]
         if before:
             triples += _invalidation(before[-1], run, moment)
@@ -141,22 +163,122 @@ def _dataset_facts(dataset, versions: list[_Version], readers, outputs, times, d
         if pinned is not None:
             read = pinned
         else:
-            start = times.get(run, RunTimes()).effective_start
-            candidates = [v for v, (t, r, _) in ordered if start is not None and t <= start and r != run]
-            read = candidates[-1] if candidates else dataset
+            start = times.get(run, none).effective_start
+            read = dataset
+            if start is not None:
+                # The newest version generated at or before the start, by another run.
+                for index in range(bisect.bisect_right(moments, start) - 1, -1, -1):
+                    if ordered[index][1][1] != run:
+                        read = ordered[index][0]
+                        break
             if read != dataset:
-                triples.append(Triple(run, PROV.used, read))
-        for output_version, output_dataset in outputs.get(run, ()):
+                triples.append(f"{run} {_USED} {read}")
+        for output_version, output_dataset in sorted(set(outputs.get(run, ())), key=lambda p: (_value(p[0]), _value(p[1]))):
             if output_version != read:
-                triples.append(Triple(output_version, PROV.wasDerivedFrom, read))
+                triples.append(f"{output_version} {_DERIVED_FROM} {read}")
             if output_dataset != dataset:
-                triples.append(Triple(output_dataset, PROV.wasDerivedFrom, dataset))
+                triples.append(f"{output_dataset} {_DERIVED_FROM} {dataset}")
     return triples
 
 
-def _invalidation(version: NamedNode, run: NamedNode, moment: datetime) -> list[Triple]:
-    return [Triple(version, PROV.invalidatedAtTime, datetime_literal(moment)),
-            Triple(version, PROV.wasInvalidatedBy, run)]
+def _invalidation(version: str, run: str, moment: datetime) -> list[str]:
+    return [f"{version} {_INVALIDATED_AT} {_time(moment)}", f"{version} {_INVALIDATED_BY} {run}"]
+
+
+# --- facts in hand, and the store's for what it knew before ------------------------------------
+
+def _versions_of(in_hand, stored: list[_Version]) -> list[_Version]:
+    """A dataset's ``(version, generating run, lifecycle change)`` rows, from the facts in hand
+    and the store; a version's change, stated by any batch, goes with every run that generated it."""
+    runs: dict[str, set] = defaultdict(set)
+    changes: dict[str, set] = defaultdict(set)
+    for version, run, change in in_hand:
+        runs[version].add(run)
+        if change is not None:
+            changes[version].add(change)
+    for v in stored:
+        runs[v.iri].add(v.run)
+        if v.change is not None:
+            changes[v.iri].add(v.change)
+    rows = {_Version(version, run, change) for version, rs in runs.items() for run in rs for change in (changes.get(version) or (None,))}
+    return sorted(rows, key=lambda v: (_value(v.iri), _value(v.run), v.change or ""))
+
+
+def _readers_of(in_hand: dict[str, set[str] | None], stored: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    """A dataset's ``(run, pinned version or None)`` rows: a run that named the version it read
+    is listed with that version only."""
+    pins: dict[str, set[str]] = {run: set(pinned or ()) for run, pinned in in_hand.items()}
+    for run, pinned in stored:
+        entry = pins.setdefault(run, set())
+        if pinned is not None:
+            entry.add(pinned)
+    rows = [(run, v) for run, versions in pins.items() for v in (versions or (None,))]
+    return sorted(rows, key=lambda x: (_value(x[0]), _value(x[1]) if x[1] else ""))
+
+
+def _times_of(store: LineageStore, look: set[str], facts: LineageFacts) -> dict[str, RunTimes]:
+    """Every run's times: the facts in hand (updated in place, so that they no longer stand for
+    one batch), plus the store's for ``look``."""
+    times = facts.times
+    for run, found in _run_times(store, {NamedNode(_value(r)) for r in look}).items():
+        key = str(run)
+        if key in times:
+            times[key].merge(found)
+        else:
+            times[key] = found
+    return times
+
+
+def _outputs_of(store: LineageStore, look: set[str], facts: LineageFacts) -> dict[str, list[tuple[str, str]]]:
+    """``(version, dataset)`` pairs each run generated (unsorted, maybe repeated)."""
+    pairs: dict[str, list] = defaultdict(list)
+    for dataset, rows in facts.generated.items():
+        for version, run, _ in rows:
+            pairs[run].append((version, dataset))
+    for run, found in _outputs(store, {NamedNode(_value(r)) for r in look}).items():
+        pairs[str(run)].extend((str(v), str(d)) for v, d in found)
+    return pairs
+
+
+def _drops_of(store: LineageStore, look: set[str], facts: LineageFacts) -> dict[str, list[str]]:
+    runs: dict[str, set] = {d: set(rs) for d, rs in facts.drops.items()}
+    for dataset, found in _drops(store, {NamedNode(_value(d)) for d in look}).items():
+        runs.setdefault(str(dataset), set()).update(str(r) for r in found)
+    return {d: sorted(rs, key=_value) for d, rs in runs.items() if rs}
+
+
+class KnownBefore:
+    """Which runs and datasets of one ingest the store held before it, each checked once, before
+    the batch naming it is written (see :func:`rederive`'s ``facts``)."""
+
+    def __init__(self, store: LineageStore):
+        self.store = store
+        # A store without batches knew no run or dataset: nothing to check.
+        self.empty = next(iter(store.oxigraph.quads_for_pattern(None, RDF_TYPE, PROV.Bundle, ids.CATALOG_GRAPH)), None) is None
+        self.checked: set[str] = set()
+        self.runs: set[str] = set()
+        self.datasets: set[str] = set()
+
+    def check(self, runs: set[str], datasets: set[str]) -> None:
+        """Note which of ``runs`` and ``datasets`` (N-Triples ``<…>`` form) the store holds now."""
+        if self.empty:
+            return
+        for wanted, known in ((runs, self.runs), (datasets, self.datasets)):
+            new = wanted - self.checked
+            self.checked |= new
+            known |= known_before(self.store, new)
+
+
+def known_before(store: LineageStore, iris) -> set[str]:
+    """Those of ``iris`` (N-Triples ``<…>`` form) that some triple of the store names, as subject
+    or object: runs and datasets an earlier ingest knew, whose facts derive must read from the store."""
+    quads = store.oxigraph.quads_for_pattern
+    found = set()
+    for iri in iris:
+        node = NamedNode(_value(iri))
+        if next(iter(quads(node, None, None, None)), None) is not None or next(iter(quads(None, None, node, None)), None) is not None:
+            found.add(iri)
+    return found
 
 
 # --- reading the store -----------------------------------------------------------------------
@@ -176,7 +298,7 @@ def _is_dataset(store: LineageStore, node) -> bool:
     return next(iter(store.oxigraph.quads_for_pattern(node, RDF_TYPE, DCAT.Dataset, None)), None) is not None
 
 
-def _mass(store: LineageStore, text: str, key: str, wanted) -> "Iterator":
+def _mass(store: LineageStore, text: str, key: str, wanted) -> Iterator[dict]:
     """Rows of ``text`` (run over the whole store) whose ``key`` is one of ``wanted``."""
     wanted = wanted if isinstance(wanted, (set, frozenset)) else set(wanted)
     return (row for row in store.select(text) if row[key] in wanted)
@@ -282,15 +404,8 @@ def _run_times(store: LineageStore, runs) -> dict[NamedNode, RunTimes]:
             per_run.append((run, rows))
     for run, rows in per_run:
         for kind, at in rows:
-            state = kind.value.rsplit("#", 1)[-1]
-            moment = datetime.fromisoformat(at.value.replace("Z", "+00:00"))
-            times = found[run]
-            times.events.append((moment, state))
-            if state == "START":
-                times.starts.append(moment)
-            elif state in TERMINAL_STATES:
-                times.ends.append(moment)
+            found[run].add(datetime.fromisoformat(at.value.replace("Z", "+00:00")), kind.value.rsplit("#", 1)[-1])
     return found
 
 
-__all__ = ["rederive", "RunTimes", "Literal"]
+__all__ = ["rederive", "known_before", "KnownBefore", "RunTimes", "Literal"]

@@ -17,6 +17,7 @@ from pyoxigraph import DefaultGraph, BlankNode, Literal, NamedNode, QueryBoolean
 
 from . import derive, governance, ids, importers, validation
 from .errors import InputRejected, QueryError, RecordProblem, SparqlError
+from .importers.lineage_facts import LineageFacts
 from .importers.openlineage import MappedBatch
 from .importers.triples import distinct_count, ntriples_of
 from .queries import CannedQuery, load_catalogue
@@ -134,6 +135,7 @@ class LineageGraph:
         """
         sources = self._sources(inputs)
         summary = IngestSummary()
+        known = derive.KnownBefore(self.store)
         mapped: list[MappedBatch] = []
         problems: list[RecordProblem] = []
         for done, source in enumerate(sources, 1):
@@ -144,7 +146,11 @@ class LineageGraph:
                     importer = importers.get(format) if format else importers.detect(source)
                     if source.streamed and not hasattr(importer, "import_stream"):
                         source = source.loaded()
-                    batch = self._stream(source, importer, skip_invalid) if source.streamed else importer.import_source(source)
+                    if source.streamed:
+                        batch = self._stream(source, importer, skip_invalid, known)
+                    else:
+                        batch = importer.import_source(source)
+                        _check_known(known, batch)
                 except InputRejected as exc:
                     problems.extend(exc.problems)
                     summary.sources.append(SourceSummary(source.name, source.sha256, format or "-", 0, 0, 0, "rejected", exc.problems))
@@ -159,6 +165,7 @@ class LineageGraph:
                     self.store.remove_batch(batch.source.sha256)
             raise InputRejected(problems)
         runs, datasets = set(), set()
+        facts = [batch.facts for batch in mapped if batch.accepted and batch.facts is not None]
         for batch in mapped:
             status = "ingested" if batch.accepted else "rejected"
             counts = dict(sha256=batch.source.sha256, source_name=batch.source.name, importer=batch.importer,
@@ -171,25 +178,31 @@ class LineageGraph:
                 self.store.write_batch(batch.triples, **counts)
             elif batch.source.streamed:
                 self.store.remove_batch(batch.source.sha256)
-            if batch.accepted:
+            if batch.accepted and batch.facts is None:
                 runs |= batch.runs
                 datasets |= batch.datasets
             summary.sources.append(SourceSummary(batch.source.name, batch.source.sha256, batch.importer, batch.records,
                                                  batch.accepted, triples, status, batch.rejected,
                                                  batch.warnings, batch.unmapped_facets))
-        if runs or datasets:
-            summary.derived_triples = derive.rederive(self.store, runs, datasets)
+        if facts:
+            # What derive reads from the store: the runs and datasets an earlier ingest knew.
+            runs |= {NamedNode(iri[1:-1]) for iri in known.runs}
+            datasets |= {NamedNode(iri[1:-1]) for iri in known.datasets}
+        if runs or datasets or facts:
+            merged = facts[0] if len(facts) == 1 else _merged(facts)
+            summary.derived_triples = derive.rederive(self.store, runs, datasets, merged)
         if summary.ingested:
             summary.derived_triples += governance.rederive(self.store)
         self.store.flush()
         return summary
 
-    def _stream(self, source: Source, importer, skip_invalid: bool) -> MappedBatch:
+    def _stream(self, source: Source, importer, skip_invalid: bool, known: derive.KnownBefore | None = None) -> MappedBatch:
         """Map a large NDJSON file part by part, loading each part's triples into the batch graph
         at once, so memory stays flat. Returns the batch's counts and problems (its ``triples``
         empty: they are in the store). The graph is removed again when the batch is refused —
         here for a file-level problem, or by :meth:`ingest` when any source has problems."""
         total = MappedBatch(source=source, importer=importer.NAME)
+        known = known or derive.KnownBefore(self.store)
         graph = self.store.begin_batch(source.sha256)
         writing = True
         # One part is loaded (in Rust, without the GIL) while the next one is mapped in Python.
@@ -202,8 +215,17 @@ class LineageGraph:
                 total.rejected.extend(part.rejected)
                 total.warnings.extend(part.warnings)
                 total.unmapped_facets.update(part.unmapped_facets)
-                total.runs |= part.runs
-                total.datasets |= part.datasets
+                if part.facts is not None:
+                    # Before this part is written, while the store still shows what earlier ingests knew.
+                    # Its runs are in its facts: derive needs no set of them.
+                    _check_known(known, part)
+                    if total.facts is None:
+                        total.facts = part.facts
+                    else:
+                        total.facts.update(part.facts)
+                else:
+                    total.runs |= part.runs
+                    total.datasets |= part.datasets
                 if part.rejected and (not skip_invalid or any(p.record is None for p in part.rejected)):
                     writing = False  # keep reading, to list every problem
                 if loading is not None:
@@ -220,7 +242,7 @@ class LineageGraph:
         loader.shutdown(wait=True)
         if any(p.record is None for p in total.rejected):
             # Like an unreadable whole file: nothing of it is stored, even with skip_invalid.
-            total.accepted, total.runs, total.datasets = 0, set(), set()
+            total.accepted, total.runs, total.datasets, total.facts = 0, set(), set(), None
         if not writing or not total.accepted:
             self.store.remove_batch(source.sha256)
         return total
@@ -382,6 +404,21 @@ class LineageGraph:
             raise InputRejected([RecordProblem(", ".join(s.name for s in new), None, f.name,
                                                f"{f.shape}: {f.message}") for f in report.violations])
         return summary, report
+
+def _check_known(known: derive.KnownBefore, batch: MappedBatch) -> None:
+    """Note which runs and datasets of a mapped (not yet written) batch the store knew already."""
+    if known.empty or batch.facts is None:
+        return
+    known.check(batch.facts.runs() | {str(r) for r in batch.runs if r is not None},
+                batch.facts.datasets() | {str(d) for d in batch.datasets if d is not None})
+
+
+def _merged(facts: list) -> "LineageFacts":
+    merged = LineageFacts()
+    for part in facts:
+        merged.update(part)
+    return merged
+
 
 def open(path: str | os.PathLike | None = ..., **kwargs) -> LineageGraph:  # noqa: A001 - the API's name
     """Open the lineage graph at ``path``; with no argument, ``$PROVGRAPH_STORE`` or

@@ -31,6 +31,9 @@ STORE_ENV = "PROVGRAPH_STORE"
 BULK_CHUNK = 100_000
 #: Derived quads are bulk-loaded in texts of at most about this many lines (bounds memory).
 BULK_LINES = 500_000
+#: Derived triples per bulk load of :meth:`LineageStore.write_derived` (each gives two lines,
+#: graph and view); a few tens of MB of text at a time.
+DERIVED_CHUNK = 50_000
 
 
 def view_graphs() -> list:
@@ -147,6 +150,30 @@ class LineageStore:
             if len(lines) >= BULK_LINES:
                 self._load_quads(lines)
                 lines = []
+        self._load_quads(lines)
+        return written
+
+    def write_derived(self, contents: "Iterable[tuple[NamedNode, bool, list[str]]]") -> int:
+        """Write derived graphs from ``(graph, may exist, statements)`` triples, each graph once;
+        statements are N-Triples lines without their final `` .``, each written into the graph and
+        into the view. A graph that may exist is replaced (what left it leaves the view unless
+        another graph states it); the others are taken to be new. Bulk-loaded in large texts.
+        Returns the number of triples written."""
+        lines: list[str] = []
+        written = 0
+        for graph, may_exist, statements in contents:
+            if may_exist and self.oxigraph.contains_named_graph(graph):
+                old = {f"{q.subject} {q.predicate} {q.object}": q.triple for q in self.oxigraph.quads_for_pattern(None, None, None, graph)}
+                self.oxigraph.remove_graph(graph)
+                kept = set(statements)
+                self._unview([t for line, t in old.items() if line not in kept], graph)
+            if statements:
+                name = str(graph)
+                lines.extend(f"{t} {name} .\n{t} ." for t in dict.fromkeys(statements))
+                written += len(statements)
+                if len(lines) >= DERIVED_CHUNK:
+                    self._load_quads(lines)
+                    lines = []
         self._load_quads(lines)
         return written
 

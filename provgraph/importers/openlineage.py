@@ -20,6 +20,7 @@ from ..errors import RecordProblem
 from ..sources import Source, parse_json_records, stream_records
 from ..vocab import DCAT, DCTERMS, MLS, PG, PROV, RDFS, RUN_STATES
 from .fields import RecordReader, xsd_datetime
+from .lineage_facts import LineageFacts
 from .memo import Memo, fingerprint
 from .openlineage_facets import (
     DATASET_FACETS,
@@ -63,6 +64,9 @@ class MappedBatch:
     rejected: list[RecordProblem] = field(default_factory=list)
     warnings: list[RecordProblem] = field(default_factory=list)
     unmapped_facets: Counter = field(default_factory=Counter)
+    #: What derive needs from these records, when the importer keeps it (OpenLineage); None
+    #: makes derive read the store for every run and dataset of the batch.
+    facts: LineageFacts | None = None
 
 
 def looks_like(record: object) -> bool:
@@ -77,7 +81,7 @@ def import_source(source: Source) -> MappedBatch:
     ``rejected`` — the caller decides whether that rejects the batch (the default) or only those
     records (``--skip-invalid``).
     """
-    batch = MappedBatch(source=source, importer=NAME)
+    batch = MappedBatch(source=source, importer=NAME, facts=LineageFacts())
     records, problems = parse_json_records(source)
     batch.rejected.extend(problems)
     batch.records = len(records) + sum(1 for p in problems if p.record is not None)
@@ -93,7 +97,7 @@ def import_stream(source: Source, chunk_records: int = 20_000) -> Iterator[Mappe
     :class:`MappedBatch` of its own records (counts, triples, problems); together they are what
     :func:`import_source` gives for the whole file."""
     memo = Memo()
-    batch = MappedBatch(source=source, importer=NAME)
+    batch = MappedBatch(source=source, importer=NAME, facts=LineageFacts())
     for item in stream_records(source):
         if isinstance(item, RecordProblem):
             batch.rejected.append(item)
@@ -103,7 +107,7 @@ def import_stream(source: Source, chunk_records: int = 20_000) -> Iterator[Mappe
         _map_record(batch, item[0], item[1], memo)
         if batch.records >= chunk_records:
             yield batch
-            batch = MappedBatch(source=source, importer=NAME)
+            batch = MappedBatch(source=source, importer=NAME, facts=LineageFacts())
     yield batch
 
 
@@ -119,6 +123,8 @@ def _map_record(batch: MappedBatch, index: int, record: object, memo: Memo) -> N
     memo.accept()
     batch.accepted += 1
     batch.triples.extend(sink.triples)
+    if sink.facts:
+        batch.facts.add(sink.facts)
     batch.runs.update(touched[0])
     batch.datasets.update(touched[1])
 
@@ -179,6 +185,8 @@ def _map_run_event(record, r, out, unmapped, event_time, producer, runs, dataset
         return
     run = ids.run(run_id)
     runs.add(run)
+    run_key = str(run)
+    out.facts.event(run_key, event_time, event_type)
     out.types(run, PROV.Activity, PG.Run)
     out.text(run, PG.runId, run_id.lower())
     associate(out, run, job, producer)
@@ -198,10 +206,13 @@ def _map_run_event(record, r, out, unmapped, event_time, producer, runs, dataset
         out.add(run, PROV.used, dataset)
         version = _version_facet(item, path, r)
         ns, name = item.get("namespace"), item.get("name")
+        pinned = None
         if version and isinstance(ns, str) and isinstance(name, str):
             pinned = ids.version_named(ns, name, version)
             _declare_version(out, pinned, dataset, version)
             out.add(run, PROV.used, pinned)
+        if dataset is not None:
+            out.facts.read(run_key, str(dataset), str(pinned) if pinned is not None else None)
         _dispatch(item, "inputFacets", f"{path}.inputFacets", "inputFacets", INPUT_FACETS, dataset, r, out, unmapped, run, run_id)
 
     for path, item in r.objects(record, "outputs", "outputs"):
@@ -214,12 +225,16 @@ def _map_run_event(record, r, out, unmapped, event_time, producer, runs, dataset
         change = _lifecycle(facets, f"{path}.facets", r)
         if change == "DROP":
             out.add(dataset, PG.droppedBy, run)
+            if dataset is not None:
+                out.facts.dropped(run_key, str(dataset))
             continue
         version = _version_facet(item, path, r)
         generated = ids.version_named(ns, name, version) if version else ids.version_of_run(ns, name, run_id)
         _declare_version(out, generated, dataset, version)
         out.add(generated, PROV.wasGeneratedBy, run)
         out.text(generated, PG.lifecycleStateChange, change)
+        if dataset is not None:
+            out.facts.generated(run_key, str(generated), str(dataset), change or None)
         declared_type = facets.get("datasetType")
         if isinstance(declared_type, dict) and str(declared_type.get("datasetType", "")).upper() == "MODEL":
             out.types(generated, MLS.Model)

@@ -15,6 +15,7 @@ from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse
 
 from ..vocab import RDF_TYPE, XSD
 from .fields import xsd_datetime
+from .lineage_facts import RecordFacts
 
 _TYPE = str(RDF_TYPE)
 _DATETIME = f"^^{XSD.dateTime}"
@@ -96,6 +97,8 @@ class TripleSink:
     def __init__(self) -> None:
         self.triples = TripleBuffer()
         self._lines = self.triples.lines
+        #: What derive needs from this record (see :mod:`.lineage_facts`), kept with its triples.
+        self.facts = RecordFacts()
 
     def add(self, subject: NamedNode, predicate: NamedNode, obj: NamedNode | Literal | None) -> None:
         if obj is not None:
