@@ -60,7 +60,7 @@ def load_vocabulary(store: LineageStore, paths: list[str | Path]) -> int:
             quads = [Quad(t.subject, t.predicate, t.object, VOCABULARY_GRAPH)
                      for t in pyoxigraph.parse(handle, format=fmt) if not isinstance(t.subject, pyoxigraph.BlankNode)]
         store.oxigraph.add_graph(VOCABULARY_GRAPH)
-        store.oxigraph.bulk_extend(quads)
+        store.add_mirrored(quads)
         count += len(quads)
     return count
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyshacl
 import rdflib
-from pyoxigraph import NamedNode, Quad
+from pyoxigraph import NamedNode
 
 from .errors import ProvgraphError
 from .store import LineageStore
@@ -155,10 +155,7 @@ def store_report(store: LineageStore, report: ValidationReport) -> int:
 
     data = report.graph.serialize(format="nt", encoding="utf-8")
     triples = list(pyoxigraph.parse(data, format=pyoxigraph.RdfFormat.N_TRIPLES))
-    if store.oxigraph.contains_named_graph(REPORT_GRAPH):
-        store.oxigraph.remove_graph(REPORT_GRAPH)
-    store.oxigraph.add_graph(REPORT_GRAPH)
-    store.oxigraph.extend(Quad(t.subject, t.predicate, t.object, REPORT_GRAPH) for t in triples)
+    store.replace_mirrored_graph(REPORT_GRAPH, triples)
     return len(triples)
 
 

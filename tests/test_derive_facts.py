@@ -23,10 +23,12 @@ def platform_lines(days=12) -> list[str]:
 
 
 def derived(g: provgraph.LineageGraph) -> set[str]:
-    """The derived graphs and the view (what queries read), without the batch graphs' names."""
-    prefix = ids.KIND_PREFIXES["derived"]
+    """The derived graphs and the view (what queries read), without the batch graphs' names and
+    the catalog's description of each batch (the view mirrors it too)."""
+    prefix, batch = ids.KIND_PREFIXES["derived"], ids.KIND_PREFIXES["batch"]
     return {str(q) for q in g.store.oxigraph
-            if isinstance(q.graph_name, DefaultGraph) or q.graph_name.value.startswith(prefix)}
+            if (not q.subject.value.startswith(batch) if isinstance(q.graph_name, DefaultGraph)
+                else q.graph_name.value.startswith(prefix))}
 
 
 def answers(g: provgraph.LineageGraph, datasets: list[tuple[str, str]]) -> list:
