@@ -28,7 +28,7 @@ from datetime import datetime
 
 from pyoxigraph import Literal, NamedNode, Triple
 
-from . import ids
+from . import closure, ids
 from .importers.triples import datetime_literal
 from .store import LineageStore
 from .vocab import DCAT, PG, PROV, RDF_TYPE, TERMINAL_STATES
@@ -89,7 +89,8 @@ def rederive(store: LineageStore, runs: set[NamedNode], datasets: set[NamedNode]
         ((ids.derived_graph(run), _run_facts(run, times.get(run))) for run in runs),
         ((ids.derived_graph(dataset), _dataset_facts(dataset, versions.get(dataset, []), readers.get(dataset, []),
                                                      outputs, times, drops.get(dataset, []))) for dataset in datasets))
-    return store.replace_graphs(contents)
+    written = store.replace_graphs(contents)
+    return written + closure.maintain(store, runs, datasets)
 
 
 def _run_facts(run: NamedNode, times: RunTimes | None) -> list[Triple]:
