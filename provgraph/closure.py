@@ -61,7 +61,8 @@ def maintain(store: LineageStore, runs: set[NamedNode], datasets: set[NamedNode]
     Returns the number of closure triples written."""
     bulk = len(runs) >= BULK or len(datasets) >= BULK
     lineage = _BulkLineage(store) if bulk else _Lineage(store)
-    start = lineage.all_datasets() if bulk else {d for d in datasets if lineage.is_dataset(d)}
+    # A dataset no longer in the store (its batch taken back) is recomputed too: to nothing.
+    start = (lineage.all_datasets() if bulk else set()) | set(datasets)
     closures = _Closures(lineage, trust_stored=not bulk)
     new_facts: dict[NamedNode, set[Triple]] = {}
     passes: dict[NamedNode, int] = defaultdict(int)
@@ -108,6 +109,8 @@ class _Closures:
             self.memo.pop(node, None)
         self.through.clear()
         facts: set[Triple] = set()
+        if not self.lineage.is_dataset(dataset):
+            return facts
         for up, hops in self.hops(dataset).items():
             step = ids.qualified("upstream", dataset.value, up.value)
             facts.update((Triple(dataset, UPSTREAM, up), Triple(dataset, QUALIFIED_UPSTREAM, step),
