@@ -37,7 +37,7 @@ from typing import Iterator
 
 from pyoxigraph import Literal, NamedNode
 
-from . import ids
+from . import closure, ids
 from .importers.fields import xsd_datetime
 from .importers.lineage_facts import LineageFacts, RunTimes
 from .store import LineageStore
@@ -82,7 +82,7 @@ def rederive(store: LineageStore, runs: set[NamedNode], datasets: set[NamedNode]
     written = store.write_derived((_graph_of(entity), may_exist, triples) for entity, may_exist, triples in contents)
     # From here on, ``runs`` and ``datasets`` name every run and dataset re-derived.
     runs, datasets = {NamedNode(_value(r)) for r in derived_runs}, {NamedNode(_value(d)) for d in derived_datasets}
-    return written
+    return written + closure.maintain(store, runs, datasets)
 
 
 def _graph_of(entity: str) -> NamedNode:
