@@ -20,6 +20,7 @@ from what the part around them reached, so their own variables do not mix.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import count
 
 import rdflib
@@ -132,14 +133,18 @@ def _sparql_pattern(shapes: rdflib.Graph, constraint, focus) -> Pattern:
     for declarations in shapes.objects(constraint, SH.prefixes):
         for declared in shapes.objects(declarations, SH.declare):
             prefixes[str(shapes.value(declared, SH.prefix))] = rdflib.Namespace(str(shapes.value(declared, SH.namespace)))
-    try:
-        query = prepareQuery(str(text), initNs=prefixes)
-    except Exception as exc:  # noqa: BLE001 - any parse failure means: not followed here
-        raise Unbounded(f"SPARQL constraint {constraint}: {exc}") from None
-    pattern = _from_algebra(query.algebra)
     if focus != THIS:
         raise Unbounded("a SPARQL constraint on a nested shape")
-    return pattern
+    return _query_pattern(str(text), tuple(sorted((k, str(v)) for k, v in prefixes.items())))
+
+
+@lru_cache(maxsize=256)
+def _query_pattern(text: str, prefixes: tuple) -> Pattern:
+    try:
+        query = prepareQuery(text, initNs={k: rdflib.Namespace(v) for k, v in prefixes})
+    except Exception as exc:  # noqa: BLE001 - any parse failure means: not followed here
+        raise Unbounded(f"SPARQL constraint: {exc}") from None
+    return _from_algebra(query.algebra)
 
 
 def _from_algebra(node) -> Pattern:
@@ -201,8 +206,11 @@ class Neighbourhood:
     def __init__(self, store: Store, graphs: list):
         self.store = store
         self.main, *others = graphs
-        # The small graphs (vocabulary, catalog) are read only for the predicates they hold.
-        self.others = [(g, {q.predicate for q in store.quads_for_pattern(None, None, None, g)}) for g in others]
+        # The small graphs (vocabulary, catalog) are asked only about the terms they hold.
+        self.others = []
+        for graph in others:
+            quads = list(store.quads_for_pattern(None, None, None, graph))
+            self.others.append((graph, {q.predicate for q in quads}, {q.subject for q in quads}, {q.object for q in quads}))
         self.triples: set[Triple] = set()
         self._steps: dict[tuple, set] = {}
 
@@ -210,22 +218,41 @@ class Neighbourhood:
         """The triples read, as quads of the default graph."""
         return [Quad(t.subject, t.predicate, t.object) for t in self.triples]
 
+    def _quads(self, node, predicate, forward: bool):
+        for graph, predicates, subjects, objects in [(self.main, None, None, None), *self.others]:
+            if predicates is not None and ((predicate is not None and predicate not in predicates)
+                                           or node not in (subjects if forward else objects)):
+                continue
+            yield from self.store.quads_for_pattern(*((node, predicate, None, graph) if forward else (None, predicate, node, graph)))
+
+    def having(self, nodes: set, predicate, value=None) -> set:
+        """The ``nodes`` that are the subject of a ``predicate`` triple (with object ``value``, when
+        given). Scans the predicate's triples while there are few, else asks per node."""
+        found = set()
+        scanned = 0
+        budget = 4 * len(nodes)  # a scan step costs far less than a lookup
+        for graph in [self.main, *(g for g, predicates, _, _ in self.others if predicate in predicates)]:
+            for quad in self.store.quads_for_pattern(None, predicate, value, graph):
+                scanned += 1
+                if scanned > budget:
+                    return {n for n in nodes if (value in self.step(n, predicate, True) if value is not None
+                                                 else self.step(n, predicate, True))}
+                if quad.subject in nodes:
+                    found.add(quad.subject)
+        return found
+
     # One predicate (``None``: any), one direction, from one node.
     def step(self, node, predicate, forward: bool) -> set:
         key = (node, predicate, forward)
         found = self._steps.get(key)
         if found is not None:
             return found
-        found = set()
         if forward and isinstance(node, Literal):
-            self._steps[key] = found
-            return found
-        graphs = [self.main] + [g for g, held in self.others if predicate is None or predicate in held]
-        for graph in graphs:
-            pattern = (node, predicate, None, graph) if forward else (None, predicate, node, graph)
-            for quad in self.store.quads_for_pattern(*pattern):
-                self.triples.add(quad.triple)
-                found.add(quad.object if forward else quad.subject)
+            triples = []
+        else:
+            triples = [q.triple for q in self._quads(node, predicate, forward)]
+        self.triples.update(triples)
+        found = {t.object for t in triples} if forward else {t.subject for t in triples}
         self._steps[key] = found
         return found
 
@@ -330,15 +357,18 @@ def targets(reader: Neighbourhood, shapes: rdflib.Graph, shape, nodes) -> set:
     sh:targetObjectsOf). Raises :class:`Unbounded` for SPARQL-based targets."""
     if (shape, SH.target, None) in shapes:
         raise Unbounded(f"{shape}: sh:target is not followed")
-    found = {n for n in nodes if isinstance(n, NamedNode) and rdflib.URIRef(n.value) in set(shapes.objects(shape, SH.targetNode))}
+    nodes = set(nodes)
+    named = {NamedNode(str(n)) for n in shapes.objects(shape, SH.targetNode) if isinstance(n, rdflib.URIRef)}
+    found = named & set(nodes)
     classes = set(shapes.objects(shape, SH.targetClass))
     if (shape, rdflib.RDF.type, rdflib.RDFS.Class) in shapes:
         classes.add(shape)
     if classes:
         wanted = set().union(*(reader.ends(NamedNode(str(c)), MulPath(rdflib.RDFS.subClassOf, "*"), False) for c in classes))
-        found |= {n for n in nodes if reader.step(n, RDF_TYPE, True) & wanted}
+        for kind in wanted:
+            found |= reader.having(nodes - found, RDF_TYPE, kind)
     for predicate in shapes.objects(shape, SH.targetSubjectsOf):
-        found |= {n for n in nodes if reader.step(n, NamedNode(str(predicate)), True)}
+        found |= reader.having(nodes, NamedNode(str(predicate)))
     for predicate in shapes.objects(shape, SH.targetObjectsOf):
         found |= {n for n in nodes if reader.step(n, NamedNode(str(predicate)), False)}
     return found
