@@ -213,6 +213,7 @@ class Neighbourhood:
             self.others.append((graph, {q.predicate for q in quads}, {q.subject for q in quads}, {q.object for q in quads}))
         self.triples: set[Triple] = set()
         self._steps: dict[tuple, set] = {}
+        self._asked_per_node: set = set()  # predicates too common to scan: asked per node, then cached
 
     def quads(self) -> list[Quad]:
         """The triples read, as quads of the default graph."""
@@ -228,15 +229,20 @@ class Neighbourhood:
     def having(self, nodes: set, predicate, value=None) -> set:
         """The ``nodes`` that are the subject of a ``predicate`` triple (with object ``value``, when
         given). Scans the predicate's triples while there are few, else asks per node."""
+        def per_node() -> set:
+            return {n for n in nodes if (value in self.step(n, predicate, True) if value is not None
+                                         else self.step(n, predicate, True))}
+
+        if predicate in self._asked_per_node:
+            return per_node()
         found = set()
         scanned = 0
-        budget = 4 * len(nodes)  # a scan step costs far less than a lookup
         for graph in [self.main, *(g for g, predicates, _, _ in self.others if predicate in predicates)]:
             for quad in self.store.quads_for_pattern(None, predicate, value, graph):
                 scanned += 1
-                if scanned > budget:
-                    return {n for n in nodes if (value in self.step(n, predicate, True) if value is not None
-                                                 else self.step(n, predicate, True))}
+                if scanned > len(nodes):
+                    self._asked_per_node.add(predicate)
+                    return per_node()
                 if quad.subject in nodes:
                     found.add(quad.subject)
         return found
