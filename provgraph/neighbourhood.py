@@ -219,13 +219,6 @@ class Neighbourhood:
         """The triples read, as quads of the default graph."""
         return [Quad(t.subject, t.predicate, t.object) for t in self.triples]
 
-    def _quads(self, node, predicate, forward: bool):
-        for graph, predicates, subjects, objects in [(self.main, None, None, None), *self.others]:
-            if predicates is not None and ((predicate is not None and predicate not in predicates)
-                                           or node not in (subjects if forward else objects)):
-                continue
-            yield from self.store.quads_for_pattern(*((node, predicate, None, graph) if forward else (None, predicate, node, graph)))
-
     def having(self, nodes: set, predicate, value=None) -> set:
         """The ``nodes`` that are the subject of a ``predicate`` triple (with object ``value``, when
         given). Scans the predicate's triples while there are few, else asks per node."""
@@ -253,10 +246,13 @@ class Neighbourhood:
         found = self._steps.get(key)
         if found is not None:
             return found
-        if forward and isinstance(node, Literal):
-            triples = []
-        else:
-            triples = [q.triple for q in self._quads(node, predicate, forward)]
+        triples = []
+        if not (forward and isinstance(node, Literal)):
+            pattern = (node, predicate, None) if forward else (None, predicate, node)
+            triples = [q.triple for q in self.store.quads_for_pattern(*pattern, self.main)]
+            for graph, predicates, subjects, objects in self.others:
+                if (predicate is None or predicate in predicates) and node in (subjects if forward else objects):
+                    triples += [q.triple for q in self.store.quads_for_pattern(*pattern, graph)]
         self.triples.update(triples)
         found = {t.object for t in triples} if forward else {t.subject for t in triples}
         self._steps[key] = found
@@ -371,8 +367,7 @@ def targets(reader: Neighbourhood, shapes: rdflib.Graph, shape, nodes) -> set:
         classes.add(shape)
     if classes:
         wanted = set().union(*(reader.ends(NamedNode(str(c)), MulPath(rdflib.RDFS.subClassOf, "*"), False) for c in classes))
-        for kind in wanted:
-            found |= reader.having(nodes - found, RDF_TYPE, kind)
+        found |= {n for n in nodes if reader.step(n, RDF_TYPE, True) & wanted}
     for predicate in shapes.objects(shape, SH.targetSubjectsOf):
         found |= reader.having(nodes, NamedNode(str(predicate)))
     for predicate in shapes.objects(shape, SH.targetObjectsOf):

@@ -256,17 +256,14 @@ def _short(term) -> str:
 def batch_focus(store: LineageStore, graphs: list[NamedNode]) -> tuple[set[NamedNode], set[NamedNode], set[NamedNode]]:
     """What new batch graphs describe: ``(focus nodes, runs, datasets)``. Focus nodes are the
     IRIs the batches say something about, plus the datasets their governance declarations match."""
-    from .vocab import DCAT, PG, RDF_TYPE
+    from .vocab import DCAT, PG
 
     focus, runs, datasets = set(), set(), set()
     for graph in graphs:
-        for quad in store.oxigraph.quads_for_pattern(None, None, None, graph):
-            if isinstance(quad.subject, NamedNode):
-                focus.add(quad.subject)
-            if quad.predicate == RDF_TYPE and quad.object == PG.Run:
-                runs.add(quad.subject)
-            if quad.predicate == RDF_TYPE and quad.object == DCAT.Dataset:
-                datasets.add(quad.subject)
+        # Distinct subjects found by Oxigraph: a batch states each dataset once per event.
+        focus |= {row[0] for row in store.oxigraph.query(f"SELECT DISTINCT ?s WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} FILTER(isIRI(?s)) }}")}
+        for row in store.oxigraph.query(f"SELECT ?s ?kind WHERE {{ VALUES ?kind {{ {PG.Run} {DCAT.Dataset} }} GRAPH {graph} {{ ?s a ?kind }} }}"):
+            (runs if row[1] == PG.Run else datasets).add(row[0])
         for row in store.select(f"SELECT DISTINCT ?d WHERE {{ GRAPH {graph} {{ ?rule a pg:GovernanceDeclaration }} ?rule pg:appliesTo ?d }}"):
             focus.add(row["d"])
     return focus, runs, datasets
