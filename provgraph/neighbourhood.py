@@ -214,6 +214,8 @@ class Neighbourhood:
         self.triples: set[Triple] = set()
         self._steps: dict[tuple, set] = {}
         self._asked_per_node: set = set()  # predicates too common to scan: asked per node, then cached
+        self._typed: set = set()
+        self._by_type: dict = {}
 
     def quads(self) -> list[Quad]:
         """The triples read, as quads of the default graph."""
@@ -239,6 +241,14 @@ class Neighbourhood:
                 if quad.subject in nodes:
                     found.add(quad.subject)
         return found
+
+    def instances(self, nodes: set, classes: set) -> set:
+        """The ``nodes`` with an ``rdf:type`` among ``classes`` (each node's types read once)."""
+        for node in nodes - self._typed:
+            for kind in self.step(node, RDF_TYPE, True):
+                self._by_type.setdefault(kind, set()).add(node)
+        self._typed |= nodes
+        return set().union(*(self._by_type.get(kind, set()) for kind in classes)) & nodes
 
     # One predicate (``None``: any), one direction, from one node.
     def step(self, node, predicate, forward: bool) -> set:
@@ -367,7 +377,7 @@ def targets(reader: Neighbourhood, shapes: rdflib.Graph, shape, nodes) -> set:
         classes.add(shape)
     if classes:
         wanted = set().union(*(reader.ends(NamedNode(str(c)), MulPath(rdflib.RDFS.subClassOf, "*"), False) for c in classes))
-        found |= {n for n in nodes if reader.step(n, RDF_TYPE, True) & wanted}
+        found |= reader.instances(nodes, wanted)
     for predicate in shapes.objects(shape, SH.targetSubjectsOf):
         found |= reader.having(nodes, NamedNode(str(predicate)))
     for predicate in shapes.objects(shape, SH.targetObjectsOf):
