@@ -181,7 +181,9 @@ def main() -> None:
                          f"median {statistics.median(times) * 1000:,.1f} ms, p95 {p95(times) * 1000:,.1f} ms"])
             cases[label] = (name, params, statistics.median(times))
         graph.close()
-        rows.append(["validation (whole store; one 1,000-event batch)", "", "not measured: no SHACL validation in this branch yet"])
+        from validate_bench import validation_rows  # benchmarks/validate_bench.py, also run on its own
+        with provgraph.open(store_dir) as graph:  # after the queries: the batch it ingests stays out of them
+            rows += validation_rows(graph, args.scale, args.seed, work)
 
         if with_rdflib:
             # Quickest first: a query past the time limit stops rdflib, and the ones after it.

@@ -1,7 +1,7 @@
 """The Oxigraph store: one named graph per ingested batch, a catalog graph describing every
 batch as a prov:Bundle, derived graphs, and bulk writes.
 
-Every batch and derived triple is also written, once, into the store's default graph: the
+Every batch, derived, catalog and vocabulary triple is also written, once, into the store's default graph: the
 deduplicated view that queries read (:meth:`LineageStore.view_graphs`). Oxigraph's union of named
 graphs keeps a triple once per graph holding it, so a fact restated by many batches (every event
 re-declares its datasets) would multiply every join; the default graph is a set, and stays one.
@@ -38,9 +38,9 @@ DERIVED_CHUNK = 50_000
 
 def view_graphs() -> list:
     """The graphs a query's default graph is made of: the deduplicated view, i.e. the store's
-    default graph, into which every named graph's triples are mirrored once (batches, derived
-    graphs, catalog, vocabulary, stored validation report). One graph, because a pattern matched
-    over several graphs costs Oxigraph one index scan per graph — most of a point query's time."""
+    default graph, into which the triples of batch, derived, catalog and vocabulary graphs are
+    mirrored once (a stored validation report is not: ``GRAPH`` reaches it). One graph, because a
+    pattern over several graphs costs Oxigraph one index scan per graph: most of a point query."""
     return [DefaultGraph()]
 
 
@@ -141,14 +141,6 @@ class LineageStore:
         self.oxigraph.extend(quads)
         self.oxigraph.extend(Quad(q.subject, q.predicate, q.object, DefaultGraph()) for q in quads)
 
-    def replace_mirrored_graph(self, graph: NamedNode, triples: "Iterable[Triple]") -> None:
-        """Replace a named graph's content (and its share of the view) with ``triples``."""
-        if self.oxigraph.contains_named_graph(graph):
-            self._unview([q.triple for q in self.oxigraph.quads_for_pattern(None, None, None, graph)], graph)
-            self.oxigraph.remove_graph(graph)
-        self.oxigraph.add_graph(graph)
-        self.add_mirrored(Quad(t.subject, t.predicate, t.object, graph) for t in triples)
-
     # --- derived graphs -------------------------------------------------------------------
     def replace_graphs(self, contents: "dict[NamedNode, list[Triple]] | Iterable[tuple[NamedNode, list[Triple]]]") -> int:
         """Replace the content of derived graphs (a dict, or ``(graph, triples)`` pairs, each graph
@@ -228,7 +220,7 @@ class LineageStore:
     # --- reading --------------------------------------------------------------------------
     def select(self, text: str, **kwargs):
         """Run a SPARQL query whose default graph is the deduplicated view (every batch, derived,
-        catalog, vocabulary and validation-report fact once); ``GRAPH`` reaches every named graph.
+        catalog and vocabulary fact once); ``GRAPH`` reaches every named graph.
         The project prefixes are declared."""
         return self.oxigraph.query(text, default_graph=view_graphs(), prefixes=PREFIXES, **kwargs)
 

@@ -1,27 +1,30 @@
 """SHACL validation of the lineage graph with the shapes in ``shapes/`` (MAPPING.md, "Governance").
 
-pySHACL validates the :class:`pyoxigraph.Store` itself (in place, over the union of the named
-graphs), so every SPARQL constraint runs in Oxigraph, never in rdflib's SPARQL engine. The
-shapes graph is small and parsed with rdflib. Warnings and infos do not make the graph
-non-conforming; violations do.
+pySHACL validates an in-memory :class:`pyoxigraph.Store` holding the data to check (the store's
+deduplicated view, or the part of it the shapes read for a batch's nodes), so every SPARQL
+constraint runs in Oxigraph, never in rdflib's SPARQL engine, and over one copy of each fact
+rather than one per named graph stating it. The shapes graph is small and parsed with rdflib.
+Warnings and infos do not make the graph non-conforming; violations do.
 """
 
 from __future__ import annotations
 
 import json
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import pyoxigraph
 import pyshacl
 import rdflib
-from pyoxigraph import NamedNode
+from pyoxigraph import DefaultGraph, NamedNode, Quad
 
+from . import ids, neighbourhood
 from .errors import ProvgraphError
+from .ids import REPORT_GRAPH
 from .store import LineageStore
-from .vocab import GRAPH_BASE
 
 SHAPES_DIR = Path(__file__).resolve().parent.parent / "shapes"
-from .ids import REPORT_GRAPH  # noqa: E402 - one definition, in ids
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
 REPORT_FORMATS = ("text", "turtle", "json")
 
@@ -94,68 +97,97 @@ def load_shapes(extra: list[str | Path] | None = None, replace: bool = False) ->
 def validate(store: LineageStore, shapes: rdflib.Graph | None = None, focus_nodes: list[NamedNode] | None = None) -> ValidationReport:
     """Validate the whole store, or only ``focus_nodes`` (checked against the whole store).
 
+    The data graph is the store's deduplicated view plus the catalog and vocabulary graphs
+    (:data:`DATA_GRAPHS`), validated in an in-memory Oxigraph store so that pySHACL's SPARQL runs
+    in Oxigraph. For the whole store the view is copied whole; for focus nodes only what the
+    shapes read for them (:mod:`provgraph.neighbourhood`), unless a shape reads beyond that.
     Returns a :class:`ValidationReport`; raises :class:`ValidationError` when pySHACL fails."""
     shapes = shapes if shapes is not None else load_shapes()
     if focus_nodes is not None and not focus_nodes:
         return ValidationReport(True, [], rdflib.Graph())
-    data = _data_graph(store)
     try:
         if focus_nodes is None:
-            _, report, _ = pyshacl.validate(data, shacl_graph=shapes, inplace=True, allow_warnings=True, allow_infos=True)
+            _, report, _ = _pyshacl(_copy_of_view(store), shapes)
         else:
-            report = rdflib.Graph()
-            for shape, nodes in _targeted(store, shapes, focus_nodes).items():
-                # Named shapes with named focus nodes skip pySHACL's own target search (a pass over
-                # every target in the store); we picked the focus nodes each shape targets ourselves.
-                _, part, _ = pyshacl.validate(data, shacl_graph=shapes, inplace=True, allow_warnings=True, allow_infos=True,
-                                              use_shapes=[shape], focus_nodes=sorted(nodes))
-                report += part
+            report = _validate_focus(store, shapes, set(focus_nodes))
+    except ValidationError:
+        raise
     except Exception as exc:  # pySHACL reports shape errors as several exception types
         raise ValidationError(f"validation failed: {exc}") from None
     findings = _findings(report, shapes, store)
     return ValidationReport(not any(f.severity == "Violation" for f in findings), findings, report)
 
 
-def _data_graph(store: LineageStore):
-    """pySHACL's view of the Oxigraph store. pySHACL tests the data graph's truth value while
+#: The graphs validation reads: the deduplicated view of every batch and derived fact, the batch
+#: catalog and the vocabulary. Not the stored validation report: a report is not data to check.
+DATA_GRAPHS = [DefaultGraph(), ids.CATALOG_GRAPH, ids.VOCABULARY_GRAPH]
+
+
+def _validate_focus(store: LineageStore, shapes: rdflib.Graph, focus: set[NamedNode]) -> rdflib.Graph:
+    """pySHACL once per set of shapes that target the same focus nodes, over the neighbourhood
+    of those nodes; over a copy of the view when a shape reads beyond it."""
+    reader = neighbourhood.Neighbourhood(store.oxigraph, DATA_GRAPHS)
+    groups: dict[frozenset, list[str]] = {}
+    try:
+        for shape in sorted(set(shapes.subjects(rdflib.RDF.type, SH.NodeShape)), key=str):
+            targeted = neighbourhood.targets(reader, shapes, shape, focus)
+            if not targeted:
+                continue
+            if not isinstance(shape, rdflib.URIRef):
+                raise neighbourhood.Unbounded("a blank-node shape with targets")
+            reader.walk(neighbourhood.shape_pattern(shapes, shape), {neighbourhood.THIS: targeted})
+            groups.setdefault(frozenset(targeted), []).append(str(shape))
+    except neighbourhood.Unbounded:
+        # pySHACL finds the targets itself and keeps those among the focus nodes.
+        _, report, _ = _pyshacl(_copy_of_view(store), shapes, focus_nodes=sorted(n.value for n in focus))
+        return report
+    data = pyoxigraph.Store()
+    data.bulk_extend(reader.quads())
+    report = rdflib.Graph()
+    for nodes, shape_names in groups.items():
+        # Named shapes with named focus nodes skip pySHACL's own target search; the focus nodes
+        # each shape targets were picked above.
+        _, part, _ = _pyshacl(data, shapes, use_shapes=shape_names, focus_nodes=sorted(n.value for n in nodes))
+        report += part
+    return report
+
+
+def _pyshacl(data: pyoxigraph.Store, shapes: rdflib.Graph, **options):
+    return pyshacl.validate(_data_graph(data), shacl_graph=shapes, inplace=True, allow_warnings=True, allow_infos=True, **options)
+
+
+def _copy_of_view(store: LineageStore) -> pyoxigraph.Store:
+    """The data graphs merged into the default graph of an in-memory store (copied as N-Triples
+    through a temporary file, without a Python object per triple)."""
+    copy = pyoxigraph.Store()
+    with tempfile.TemporaryDirectory(prefix="provgraph-validate-") as folder:
+        for i, graph in enumerate(DATA_GRAPHS):
+            path = Path(folder) / f"{i}.nt"
+            store.oxigraph.dump(str(path), pyoxigraph.RdfFormat.N_TRIPLES, from_graph=graph)
+            copy.bulk_load(path=str(path), format=pyoxigraph.RdfFormat.N_TRIPLES, lenient=True)
+    return copy
+
+
+def _data_graph(store: pyoxigraph.Store):
+    """pySHACL's view of an Oxigraph store. pySHACL tests the data graph's truth value while
     describing each result, which counts every triple of the store; a store is never empty here."""
     from pyshacl.graph_abstraction import DataGraph
 
-    graph = DataGraph.from_oxigraph_store(store.oxigraph)
+    graph = DataGraph.from_oxigraph_store(store)
     graph.__class__ = type("NonEmptyOxigraphDataGraph", (type(graph),), {"__bool__": lambda self: True})
     return graph
-
-
-def _targeted(store: LineageStore, shapes: rdflib.Graph, focus_nodes: list[NamedNode]) -> dict[str, set[str]]:
-    """For each named node shape, the given focus nodes it targets (sh:targetClass,
-    sh:targetSubjectsOf, sh:targetObjectsOf, sh:targetNode), found with one query per target."""
-    found: dict[str, set[str]] = {}
-    chunks = [focus_nodes[i:i + 500] for i in range(0, len(focus_nodes), 500)]
-    for shape in set(shapes.subjects(rdflib.RDF.type, SH.NodeShape)):
-        if not isinstance(shape, rdflib.URIRef):
-            continue
-        patterns = [f"?x a <{c}>" for c in shapes.objects(shape, SH.targetClass)]
-        patterns += [f"?x <{p}> ?o" for p in shapes.objects(shape, SH.targetSubjectsOf)]
-        patterns += [f"?o <{p}> ?x" for p in shapes.objects(shape, SH.targetObjectsOf)]
-        named = {str(n) for n in shapes.objects(shape, SH.targetNode)}
-        hits = {n.value for n in focus_nodes if n.value in named}
-        for pattern in patterns:
-            for chunk in chunks:
-                values = " ".join(str(n) for n in chunk)
-                hits |= {row["x"].value for row in store.select(f"SELECT DISTINCT ?x WHERE {{ VALUES ?x {{ {values} }} {pattern} }}")}
-        if hits:
-            found[str(shape)] = hits
-    return found
 
 
 def store_report(store: LineageStore, report: ValidationReport) -> int:
     """Replace the report graph (``graph/validation-report``) with ``report``; blank nodes are
     kept as such. Returns the number of triples written."""
-    import pyoxigraph
-
     data = report.graph.serialize(format="nt", encoding="utf-8")
     triples = list(pyoxigraph.parse(data, format=pyoxigraph.RdfFormat.N_TRIPLES))
-    store.replace_mirrored_graph(REPORT_GRAPH, triples)
+    # Kept out of the default-graph view: a report is not lineage data (``GRAPH`` reaches it).
+    if store.oxigraph.contains_named_graph(REPORT_GRAPH):
+        store.oxigraph.remove_graph(REPORT_GRAPH)
+    store.oxigraph.add_graph(REPORT_GRAPH)
+    store.oxigraph.extend(Quad(t.subject, t.predicate, t.object, REPORT_GRAPH) for t in triples)
     return len(triples)
 
 
@@ -225,17 +257,14 @@ def _short(term) -> str:
 def batch_focus(store: LineageStore, graphs: list[NamedNode]) -> tuple[set[NamedNode], set[NamedNode], set[NamedNode]]:
     """What new batch graphs describe: ``(focus nodes, runs, datasets)``. Focus nodes are the
     IRIs the batches say something about, plus the datasets their governance declarations match."""
-    from .vocab import DCAT, PG, RDF_TYPE
+    from .vocab import DCAT, PG
 
     focus, runs, datasets = set(), set(), set()
     for graph in graphs:
-        for quad in store.oxigraph.quads_for_pattern(None, None, None, graph):
-            if isinstance(quad.subject, NamedNode):
-                focus.add(quad.subject)
-            if quad.predicate == RDF_TYPE and quad.object == PG.Run:
-                runs.add(quad.subject)
-            if quad.predicate == RDF_TYPE and quad.object == DCAT.Dataset:
-                datasets.add(quad.subject)
+        # Distinct subjects found by Oxigraph: a batch states each dataset once per event.
+        focus |= {row[0] for row in store.oxigraph.query(f"SELECT DISTINCT ?s WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} FILTER(isIRI(?s)) }}")}
+        for row in store.oxigraph.query(f"SELECT ?s ?kind WHERE {{ VALUES ?kind {{ {PG.Run} {DCAT.Dataset} }} GRAPH {graph} {{ ?s a ?kind }} }}"):
+            (runs if row[1] == PG.Run else datasets).add(row[0])
         for row in store.select(f"SELECT DISTINCT ?d WHERE {{ GRAPH {graph} {{ ?rule a pg:GovernanceDeclaration }} ?rule pg:appliesTo ?d }}"):
             focus.add(row["d"])
     return focus, runs, datasets
