@@ -9,8 +9,10 @@ Prints one table:
   graphs and the default-graph view) pre-serialised as N-Quads — and the ratio of the two;
 * peak RSS of the process after ingest (it only grows, and nothing bigger ran before) and the
   store's size on disk;
-* each canned query: median and p95 latency over ``--repeat`` runs (after one warm-up) and its
-  row count;
+* each canned query the issue sets a floor for (and ``runs``): median and p95 latency over
+  ``--repeat`` runs (after one warm-up) and its row count;
+* validation: the whole store, and one 1,000-event batch against the full store
+  (benchmarks/validate_bench.py);
 * the same canned queries on rdflib's in-memory Dataset (union of graphs), as a ratio — by
   default only up to scale 1, each with a time limit.
 """
@@ -65,7 +67,9 @@ def query_cases(graph: provgraph.LineageGraph, scale: float) -> dict[str, dict]:
         ?run prov:used ?d . ?d a dcat:Dataset ; pg:namespace ?ns ; pg:name ?name } GROUP BY ?ns ?name ORDER BY DESC(?n) LIMIT 1""").rows[0]
     return {
         "upstream (newest model version)": ("upstream", dict(namespace=model.namespace, name=model.name)),
+        "model-upstream (newest model version)": ("model-upstream", dict(namespace=model.namespace, name=model.name)),
         "downstream (most-used source)": ("downstream", dict(namespace=most_used[0].value, name=most_used[1].value)),
+        "impact (most-used source)": ("impact", dict(namespace=most_used[0].value, name=most_used[1].value)),
         "trained-on (user-behavior, 2025)": ("trained-on", dict(tag="user-behavior", since="2025-01-01", until="2026-01-01")),
         "runs (a daily job)": ("runs", dict(namespace=feature_job.namespace, name=feature_job.name)),
     }

@@ -64,6 +64,8 @@ def maintain(store: LineageStore, runs: set[NamedNode], datasets: set[NamedNode]
     # A dataset no longer in the store (its batch taken back) is recomputed too: to nothing.
     start = (lineage.all_datasets() if bulk else set()) | set(datasets)
     closures = _Closures(lineage, trust_stored=not bulk)
+    if bulk:
+        return store.replace_graphs(_recomputed_all(lineage, closures, start))
     new_facts: dict[NamedNode, set[Triple]] = {}
     passes: dict[NamedNode, int] = defaultdict(int)
     queue = deque(sorted(start, key=lambda d: (len(lineage.stored(d)), d.value)))
@@ -74,7 +76,7 @@ def maintain(store: LineageStore, runs: set[NamedNode], datasets: set[NamedNode]
         passes[dataset] += 1
         facts = closures.of_group(dataset)
         new_facts[dataset] = facts
-        if bulk or passes[dataset] >= MAX_PASSES:
+        if passes[dataset] >= MAX_PASSES:
             continue
         if facts != lineage.stored_group(dataset):
             for reader in lineage.direct_readers(dataset):
@@ -85,9 +87,19 @@ def maintain(store: LineageStore, runs: set[NamedNode], datasets: set[NamedNode]
     contents = []
     for dataset, facts in new_facts.items():
         triples = facts | {Triple(dataset, WRITER, job) for job in writers.get(dataset, ())}
-        if bulk or triples != lineage.stored_graph(dataset):
+        if triples != lineage.stored_graph(dataset):
             contents.append((closure_graph(dataset), sorted(triples, key=str)))
     return store.replace_graphs(contents)
+
+
+def _recomputed_all(lineage: "_BulkLineage", closures: "_Closures", datasets: set[NamedNode]):
+    """Every dataset's closure graph, made one at a time as the store takes them: a large
+    ingest's facts are not all held at once (a 1 GB file must stream in bounded memory)."""
+    writers = lineage.writers(datasets)
+    for dataset in sorted(datasets, key=lambda d: d.value):
+        facts = closures.of_group(dataset)
+        facts.update(Triple(dataset, WRITER, job) for job in writers.get(dataset, ()))
+        yield closure_graph(dataset), sorted(facts, key=str)
 
 
 class _Closures:

@@ -29,10 +29,9 @@ DEFAULT_STORE_PATH = "./provgraph-data"
 STORE_ENV = "PROVGRAPH_STORE"
 #: pyoxigraph's bulk loader takes quads in chunks of this many.
 BULK_CHUNK = 100_000
-#: Derived quads are bulk-loaded in texts of at most about this many lines (bounds memory).
-BULK_LINES = 500_000
-#: Derived triples per bulk load of :meth:`LineageStore.write_derived` (each gives two lines,
-#: graph and view); a few tens of MB of text at a time.
+#: Derived triples per bulk load of :meth:`LineageStore.write_derived` and
+#: :meth:`LineageStore.replace_graphs` (each gives two lines, graph and view): a few tens of MB of
+#: text at a time, as Oxigraph's bulk loader holds several times its input in memory.
 DERIVED_CHUNK = 50_000
 
 
@@ -157,7 +156,7 @@ class LineageStore:
             lines.extend(f"{t.subject} {t.predicate} {t.object} {graph} ." for t in triples)
             lines.extend(f"{t.subject} {t.predicate} {t.object} ." for t in triples)
             written += len(triples)
-            if len(lines) >= BULK_LINES:
+            if len(lines) >= 2 * DERIVED_CHUNK:
                 self._load_quads(lines)
                 lines = []
         self._load_quads(lines)
