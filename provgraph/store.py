@@ -29,9 +29,9 @@ DEFAULT_STORE_PATH = "./provgraph-data"
 STORE_ENV = "PROVGRAPH_STORE"
 #: pyoxigraph's bulk loader takes quads in chunks of this many.
 BULK_CHUNK = 100_000
-#: Derived triples per bulk load of :meth:`LineageStore.write_derived` and
-#: :meth:`LineageStore.replace_graphs` (each gives two lines, graph and view): a few tens of MB of
-#: text at a time, as Oxigraph's bulk loader holds several times its input in memory.
+#: Derived triples per bulk load of :meth:`LineageStore.write_derived` (each gives two lines,
+#: graph and view): a few tens of MB of text at a time, as Oxigraph's bulk loader holds several
+#: times its input in memory.
 DERIVED_CHUNK = 50_000
 
 
@@ -143,24 +143,11 @@ class LineageStore:
     # --- derived graphs -------------------------------------------------------------------
     def replace_graphs(self, contents: "dict[NamedNode, list[Triple]] | Iterable[tuple[NamedNode, list[Triple]]]") -> int:
         """Replace the content of derived graphs (a dict, or ``(graph, triples)`` pairs, each graph
-        once), bulk-loaded in large texts (a bulk load has a high fixed cost, so one per graph
-        would dominate ingest time). Returns the number of triples written."""
+        once): :meth:`write_derived` with every graph taken to exist already. Returns the number
+        of triples written."""
         pairs = contents.items() if isinstance(contents, dict) else contents
-        lines: list[str] = []
-        written = 0
-        for graph, triples in pairs:
-            if self.oxigraph.contains_named_graph(graph):
-                old = {q.triple for q in self.oxigraph.quads_for_pattern(None, None, None, graph)}
-                self.oxigraph.remove_graph(graph)
-                self._unview(old - set(triples), graph)
-            lines.extend(f"{t.subject} {t.predicate} {t.object} {graph} ." for t in triples)
-            lines.extend(f"{t.subject} {t.predicate} {t.object} ." for t in triples)
-            written += len(triples)
-            if len(lines) >= 2 * DERIVED_CHUNK:
-                self._load_quads(lines)
-                lines = []
-        self._load_quads(lines)
-        return written
+        return self.write_derived((graph, True, [f"{s.subject} {s.predicate} {s.object}" for s in triples])
+                                  for graph, triples in pairs)
 
     def write_derived(self, contents: "Iterable[tuple[NamedNode, bool, list[str]]]") -> int:
         """Write derived graphs from ``(graph, may exist, statements)`` triples, each graph once;

@@ -17,12 +17,12 @@ from pathlib import Path
 import pyoxigraph
 import pyshacl
 import rdflib
-from pyoxigraph import DefaultGraph, NamedNode, Quad
+from pyoxigraph import NamedNode, Quad
 
-from . import ids, neighbourhood
+from . import neighbourhood
 from .errors import ProvgraphError
 from .ids import REPORT_GRAPH
-from .store import LineageStore
+from .store import LineageStore, view_graphs
 
 SHAPES_DIR = Path(__file__).resolve().parent.parent / "shapes"
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
@@ -97,7 +97,7 @@ def load_shapes(extra: list[str | Path] | None = None, replace: bool = False) ->
 def validate(store: LineageStore, shapes: rdflib.Graph | None = None, focus_nodes: list[NamedNode] | None = None) -> ValidationReport:
     """Validate the whole store, or only ``focus_nodes`` (checked against the whole store).
 
-    The data graph is the store's deduplicated view plus the catalog and vocabulary graphs
+    The data graph is the store's deduplicated view, catalog and vocabulary included
     (:data:`DATA_GRAPHS`), validated in an in-memory Oxigraph store so that pySHACL's SPARQL runs
     in Oxigraph. For the whole store the view is copied whole; for focus nodes only what the
     shapes read for them (:mod:`provgraph.neighbourhood`), unless a shape reads beyond that.
@@ -118,9 +118,9 @@ def validate(store: LineageStore, shapes: rdflib.Graph | None = None, focus_node
     return ValidationReport(not any(f.severity == "Violation" for f in findings), findings, report)
 
 
-#: The graphs validation reads: the deduplicated view of every batch and derived fact, the batch
-#: catalog and the vocabulary. Not the stored validation report: a report is not data to check.
-DATA_GRAPHS = [DefaultGraph(), ids.CATALOG_GRAPH, ids.VOCABULARY_GRAPH]
+#: The graphs validation reads: the deduplicated view, which mirrors every batch, derived,
+#: catalog and vocabulary fact. Not the stored validation report: a report is not data to check.
+DATA_GRAPHS = view_graphs()
 
 
 def _validate_focus(store: LineageStore, shapes: rdflib.Graph, focus: set[NamedNode]) -> rdflib.Graph:
