@@ -33,6 +33,10 @@ BULK_CHUNK = 100_000
 #: graph and view): a few tens of MB of text at a time, as Oxigraph's bulk loader holds several
 #: times its input in memory.
 DERIVED_CHUNK = 50_000
+#: Texts up to this many bytes are written in one transaction (``Store.load``); bigger ones with
+#: the bulk loader, which builds and ingests sorted files: fast for millions of quads, but with
+#: a fixed cost of tenths of a second per call that made a one-event ingest take seconds.
+TRANSACTION_BYTES = 4 * 2**20
 
 
 def view_graphs() -> list:
@@ -175,15 +179,22 @@ class LineageStore:
 
     def _load_quads(self, lines: list[str]) -> None:
         if lines:
-            self.oxigraph.bulk_load(("\n".join(lines) + "\n").encode("utf-8"), RdfFormat.N_QUADS, lenient=True)
+            self._write(("\n".join(lines) + "\n").encode("utf-8"), RdfFormat.N_QUADS)
 
     def load_lines(self, text: str, graph: NamedNode) -> None:
-        """Bulk-load N-Triples ``text`` (made by provgraph from checked terms, so the parser may
-        skip re-validating IRIs) into ``graph``."""
+        """Load N-Triples ``text`` (made by provgraph from checked terms, so the parser may
+        skip re-validating IRIs) into ``graph`` and the view."""
         if text:
             data = text.encode("utf-8")
-            self.oxigraph.bulk_load(data, RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
-            self.oxigraph.bulk_load(data, RdfFormat.N_TRIPLES, to_graph=DefaultGraph(), lenient=True)
+            self._write(data, RdfFormat.N_TRIPLES, graph)
+            self._write(data, RdfFormat.N_TRIPLES, DefaultGraph())
+
+    def _write(self, data: bytes, format: RdfFormat, graph: "NamedNode | DefaultGraph | None" = None) -> None:
+        """Small texts in one transaction, large ones through the bulk loader (see TRANSACTION_BYTES)."""
+        if len(data) <= TRANSACTION_BYTES:
+            self.oxigraph.load(data, format, to_graph=graph, lenient=True)
+        else:
+            self.oxigraph.bulk_load(data, format, to_graph=graph, lenient=True)
 
     def _unview(self, triples, leaving: NamedNode) -> None:
         """Take ``triples`` out of the default-graph view unless a named graph other than
