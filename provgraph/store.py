@@ -162,14 +162,21 @@ class LineageStore:
         lines: list[str] = []
         written = 0
         for graph, may_exist, statements in contents:
+            new = dict.fromkeys(statements)
             if may_exist and self.oxigraph.contains_named_graph(graph):
                 old = {f"{q.subject} {q.predicate} {q.object}": q.triple for q in self.oxigraph.quads_for_pattern(None, None, None, graph)}
-                self.oxigraph.remove_graph(graph)
-                kept = set(statements)
-                self._unview([t for line, t in old.items() if line not in kept], graph)
-            if statements:
+                gone = [t for line, t in old.items() if line not in new]
+                if len(gone) * 2 > len(old):
+                    self.oxigraph.remove_graph(graph)
+                else:
+                    # Re-deriving mostly restates what is there: only the difference is written.
+                    for t in gone:
+                        self.oxigraph.remove(Quad(t.subject, t.predicate, t.object, graph))
+                    new = {line: None for line in new if line not in old}
+                self._unview(gone, graph)
+            if new:
                 name = str(graph)
-                lines.extend(f"{t} {name} .\n{t} ." for t in dict.fromkeys(statements))
+                lines.extend(f"{t} {name} .\n{t} ." for t in new)
                 written += len(statements)
                 if len(lines) >= DERIVED_CHUNK:
                     self._load_quads(lines)
