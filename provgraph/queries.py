@@ -149,5 +149,16 @@ def parse_query_file(path: Path) -> CannedQuery:
 
 
 def load_catalogue(directory: Path = QUERY_DIR) -> dict[str, CannedQuery]:
-    """Every ``*.rq`` file of ``directory`` by name (file stem), sorted."""
-    return {q.name: q for q in (parse_query_file(p) for p in sorted(directory.glob("*.rq")))}
+    """Every ``*.rq`` file of ``directory`` by name (file stem), sorted. Parsed again only when
+    a file was added, removed or changed (by name, size and modification time) since the last
+    call for ``directory``: a canned query from the Python API no longer re-reads them all."""
+    files = sorted(directory.glob("*.rq"))
+    signature = tuple((p.name, st.st_mtime_ns, st.st_size) for p in files for st in (p.stat(),))
+    cached = _CATALOGUES.get(directory)
+    if cached is None or cached[0] != signature:
+        cached = (signature, {q.name: q for q in (parse_query_file(p) for p in files)})
+        _CATALOGUES[directory] = cached
+    return dict(cached[1])
+
+
+_CATALOGUES: dict[Path, tuple[tuple, dict[str, CannedQuery]]] = {}
