@@ -43,9 +43,9 @@ import threading
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
-from pyoxigraph import NamedNode, QueryBoolean, QueryTriples
+from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, QueryTriples
 
 from ..store import view_graphs
 
@@ -54,6 +54,7 @@ from ..graph import IngestSummary, LineageGraph
 from ..sources import Source
 from ..vocab import PREFIXES
 from .errors import ApiError
+from .row_cap import within_row_limit
 
 #: How long a query waits for a free evaluation slot before it is answered 503.
 SLOT_WAIT_SECONDS = 1.0
@@ -129,15 +130,38 @@ class Engine:
         else:
             options["default_graph"] = [NamedNode(g) for g in default_graph or []]
             options["named_graphs"] = [NamedNode(g) for g in named_graphs or []]
+        collect = functools.partial(self._collect, deadline=deadline, limit=limit)
+        # a plain pattern runs in the request thread: a hand-off costs a thread wake-up, more than a point query itself
+        return self._evaluate(text, options, deadline, collect, in_request_thread=not may_block_before_first_row(text))
+
+    def run_serialized(self, text: str, fmt: QueryResultsFormat, *, timeout: float | None = None,
+                       row_limit: int | None = None) -> tuple[bytes, bool]:
+        """Evaluate a SELECT query over the default dataset and have Oxigraph serialise its
+        solutions, in Rust and without the GIL: ``(body, truncated)``, ``body`` in ``fmt`` (SPARQL
+        1.1 Query Results JSON, XML, CSV or TSV), ``truncated`` when the row limit cut it.
+
+        ``text`` must take a ``LIMIT`` clause appended at its end (:func:`.row_cap.takes_row_cap`;
+        the canned queries do): the row limit becomes part of the query, so the evaluation stops
+        one row past it. It always runs on an evaluator thread, so the time limit holds although
+        nothing is read row by row. Raises :class:`ApiError` as :meth:`run` does."""
+        deadline = time.monotonic() + (self.query_timeout if timeout is None else timeout)
+        limit = self.row_limit if row_limit is None else row_limit
+        options = {"prefixes": PREFIXES, "default_graph": self._view}
+        serialize = functools.partial(self._serialize, fmt=fmt, deadline=deadline, limit=limit)
+        return self._evaluate(f"{text}\nLIMIT {limit + 1}", options, deadline, serialize, in_request_thread=False)
+
+    def _evaluate(self, text: str, options: dict, deadline: float, finish: Callable[[Any], Any], *,
+                  in_request_thread: bool) -> Any:
+        """``finish(result of Store.query)`` within a slot, in this thread or on an evaluator."""
         if not self._slots.acquire(timeout=SLOT_WAIT_SECONDS):
             raise ApiError(503, "every query evaluator is busy; retry shortly", headers={"Retry-After": "1"})
-        if not may_block_before_first_row(text):
-            try:  # in the request thread: a hand-off costs a thread wake-up, more than a point query itself
-                return self._collect(self._snapshot_query(text, options, deadline), deadline, limit)
+        if in_request_thread:
+            try:
+                return finish(self._snapshot_query(text, options, deadline))
             finally:
                 self._slots.release()
         future: Future = Future()
-        self._jobs.put((future, text, options, deadline, limit))
+        self._jobs.put((future, text, options, deadline, finish))
         try:
             return future.result(timeout=max(0.0, deadline - time.monotonic()))
         except TimeoutError:
@@ -145,9 +169,9 @@ class Engine:
 
     def _evaluator(self) -> None:
         while True:
-            future, text, options, deadline, limit = self._jobs.get()
+            future, text, options, deadline, finish = self._jobs.get()
             try:
-                future.set_result(self._collect(self._snapshot_query(text, options, deadline), deadline, limit))
+                future.set_result(finish(self._snapshot_query(text, options, deadline)))
             except BaseException as exc:  # handed to the request thread, which answers it
                 future.set_exception(exc)
             finally:
@@ -172,7 +196,7 @@ class Engine:
             if time.monotonic() > deadline:
                 raise self._timeout()
 
-    def _collect(self, result, deadline: float, limit: int) -> Answer:
+    def _collect(self, result, *, deadline: float, limit: int) -> Answer:
         if time.monotonic() > deadline:
             raise self._timeout()
         if isinstance(result, QueryBoolean):
@@ -194,6 +218,16 @@ class Engine:
         if is_graph:
             return Answer("graph", triples=items, truncated=truncated)
         return Answer("select", columns=columns, rows=items, truncated=truncated)
+
+    def _serialize(self, result, *, fmt: QueryResultsFormat, deadline: float, limit: int) -> tuple[bytes, bool]:
+        if time.monotonic() > deadline:
+            raise self._timeout()
+        if not isinstance(result, QuerySolutions):
+            raise ApiError(400, "only a SELECT query can be answered here", code="query-failed")
+        try:
+            return within_row_limit(result.serialize(format=QueryResultsFormat.TSV), fmt, limit)
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise ApiError(400, f"SPARQL evaluation failed: {exc}", code="query-failed") from None
 
     def _timeout(self) -> ApiError:
         return ApiError(408, f"query stopped at its time limit of {self.query_timeout:g} s")
