@@ -20,10 +20,9 @@ from provgraph.config import ServiceConfig
 from provgraph.formatting import json_term
 from provgraph.queries import load_catalogue
 from provgraph.server.app import create_app
-from provgraph.server.engine import Engine
+from provgraph.server.engine import INLINE_ROWS, Engine
 from provgraph.server.errors import ApiError
-from provgraph.server.queries_api import _takes_row_cap
-from provgraph.server.row_cap import takes_row_cap, within_row_limit
+from provgraph.server.row_cap import within_row_limit
 
 from .test_server_limits import REJECT_EVERY_PAIR
 
@@ -38,16 +37,42 @@ def client(demo_graph):
     return Client(create_app(ServiceConfig(), demo_graph))
 
 
-def test_every_canned_query_is_cut_by_oxigraph(demo_graph):
-    assert all(_takes_row_cap(query) for query in demo_graph.catalogue().values())
+def test_every_canned_query_is_serialised_by_oxigraph(demo_graph):
+    engine = Engine(demo_graph, query_timeout=30, row_limit=100_000, max_concurrent_queries=2)
+    for name, query in demo_graph.catalogue().items():
+        params = example_parameters(query.examples[0]) if query.examples else {}
+        assert engine.run_serialized(query.bind(params), QueryResultsFormat.JSON) is not None, name
 
 
-def test_a_query_that_cannot_take_an_appended_limit_is_recognised():
-    assert takes_row_cap("SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s OFFSET 2")
-    assert not takes_row_cap("SELECT ?s WHERE { ?s ?p ?o } LIMIT 3")
-    assert not takes_row_cap("SELECT ?s WHERE { ?s ?p ?o } VALUES ?s { <http://example.org/a> }")
-    assert not takes_row_cap("CONSTRUCT WHERE { ?s ?p ?o }")
-    assert not takes_row_cap("SELECT ?s WHERE { ?s ?p")
+@pytest.mark.parametrize("text", [
+    "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3",  # a LIMIT of its own
+    "SELECT ?s WHERE { ?s ?p ?o } VALUES ?s { <http://example.org/a> }",  # a trailing VALUES
+    "CONSTRUCT WHERE { ?s ?p ?o }",  # a LIMIT would cut solutions, not triples
+    "PREFIX select: <http://example.org/> ASK { ?s select:p ?o }",
+])
+def test_queries_that_cannot_carry_the_row_limit_are_left_to_rows_read_in_python(demo_graph, text):
+    engine = Engine(demo_graph, query_timeout=30, row_limit=100_000, max_concurrent_queries=2)
+    assert engine.run_serialized(text, QueryResultsFormat.JSON) is None
+    engine.run(text)
+
+
+def test_a_malformed_query_is_reported_on_its_own_text(demo_graph):
+    engine = Engine(demo_graph, query_timeout=30, row_limit=100_000, max_concurrent_queries=2)
+    assert engine.run_serialized("SELECT ?s WHERE { ?s ?p", QueryResultsFormat.JSON) is None
+    with pytest.raises(ApiError) as malformed:
+        engine.run("SELECT ?s WHERE { ?s ?p")
+    assert malformed.value.code == "malformed-query" and malformed.value.details == [{"line": 1, "column": 24}]
+
+
+def test_a_plain_pattern_longer_than_the_inline_cap_is_read_row_by_row(demo_graph):
+    engine = Engine(demo_graph, query_timeout=30, row_limit=100_000, max_concurrent_queries=2)
+    text = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+    assert len(engine.run(text).rows) > INLINE_ROWS
+    assert engine.run_serialized(text, QueryResultsFormat.JSON) is None
+    body, truncated = engine.run_serialized(text, QueryResultsFormat.JSON, row_limit=INLINE_ROWS)
+    assert truncated and len(json.loads(body)["results"]["bindings"]) == INLINE_ROWS
+    body, truncated = engine.run_serialized(text + " ORDER BY ?s ?p ?o", QueryResultsFormat.JSON)
+    assert not truncated and len(json.loads(body)["results"]["bindings"]) == len(engine.run(text).rows)
 
 
 EXAMPLES = [(q.name, example) for q in load_catalogue().values() for example in q.examples[:1]]

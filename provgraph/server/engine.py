@@ -32,6 +32,13 @@ case answered late (when it ends) rather than at its limit. What remains: pyoxig
 no way to stop an evaluation (``Store.query`` has no cancel or deadline; custom functions run
 only where the query text calls them), so after a 408 for a sort, aggregate or all-rejecting
 filter, that evaluation keeps a core until it ends; a cross product stops at its limit.
+
+**SELECT answers over HTTP** (:meth:`Engine.run_serialized`) are written by Oxigraph, with the row
+limit appended to the query as ``LIMIT`` (:mod:`.row_cap`): no Python object per term, and one
+GIL release for the whole evaluation instead of one per row. The time limit works as above: on an
+evaluator, the request thread's wait; in the request thread (plain patterns), nothing reads the
+clock while Oxigraph writes, so there the answer is capped at :data:`INLINE_ROWS` rows and a
+longer one is read row by row instead (a cross product still stops at its time limit).
 """
 
 from __future__ import annotations
@@ -45,7 +52,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, QueryTriples
+from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QueryTriples
 
 from ..store import view_graphs
 
@@ -54,14 +61,18 @@ from ..graph import IngestSummary, LineageGraph
 from ..sources import Source
 from ..vocab import PREFIXES
 from .errors import ApiError
-from .row_cap import within_row_limit
+from .row_cap import rows_in, within_row_limit
 
 #: How long a query waits for a free evaluation slot before it is answered 503.
 SLOT_WAIT_SECONDS = 1.0
+#: Most rows a plain pattern is serialised with in the request thread (no clock is read while
+#: Oxigraph writes them); a longer answer is read row by row instead.
+INLINE_ROWS = 1000
 _POSITION = re.compile(r"error at (\d+):(\d+)")
 #: String literals, IRIs and comments: blanked before looking for keywords (they can hold any word).
 _OPAQUE = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"'
                      r"|'(?:[^'\\\n]|\\.)*'|<[^<>\"{}|^`\\\s]*>|#[^\n]*")
+_FORM = re.compile(r"(?<![\w:?$])(SELECT|CONSTRUCT|DESCRIBE|ASK)(?![\w:-])", re.IGNORECASE)
 _DECLARED = re.compile(r"(?<![\w:?$])PREFIX\s+([A-Za-z][\w.-]*)?\s*:", re.IGNORECASE)
 _BLOCKING = re.compile(r"(?<![\w:?$])(ORDER|GROUP|HAVING|COUNT|SUM|AVG|MIN|MAX|SAMPLE|GROUP_CONCAT|DISTINCT|REDUCED|FILTER"
                        r"|MINUS|EXISTS|SERVICE)(?![\w:-])|\{\s*SELECT", re.IGNORECASE)
@@ -96,6 +107,7 @@ class Engine:
         for _ in range(max(1, max_concurrent_queries)):
             self._slots.put(None)
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._uncapped: dict[str, None] = {}  # SELECT texts that do not take an appended LIMIT
         for number in range(max(1, max_concurrent_queries)):
             # daemon: an evaluation that cannot be cancelled must not keep the process alive at shutdown
             threading.Thread(target=self._evaluator, name=f"provgraph-query-{number}", daemon=True).start()
@@ -128,31 +140,53 @@ class Engine:
         400 malformed query (details: line, column), 408 time limit, 503 no free slot."""
         deadline = time.monotonic() + (self.query_timeout if timeout is None else timeout)
         limit = self.row_limit if row_limit is None else row_limit
+        options = self._options(text, default_graph, named_graphs, base_iri)
+        collect = functools.partial(self._collect, deadline=deadline, limit=limit)
+        # a plain pattern runs in the request thread: a hand-off costs a thread wake-up, more than a point query itself
+        return self._evaluate(text, options, deadline, collect, in_request_thread=not may_block_before_first_row(text))
+
+    def run_serialized(self, text: str, fmt: QueryResultsFormat, *, default_graph: list[str] | None = None,
+                       named_graphs: list[str] | None = None, base_iri: str | None = None,
+                       timeout: float | None = None, row_limit: int | None = None) -> tuple[bytes, bool] | None:
+        """Evaluate a SELECT query and have Oxigraph serialise its solutions, in Rust and without
+        the GIL (see :mod:`.row_cap`): ``(body, truncated)``, ``body`` in ``fmt`` (SPARQL 1.1 Query
+        Results JSON, XML, CSV or TSV), ``truncated`` when the row limit cut it. Arguments and
+        errors as for :meth:`run`.
+
+        The row limit rides in the query as an appended ``LIMIT``. A query that may block before
+        its first row runs on an evaluator, where the request thread's wait enforces the time
+        limit. A plain pattern runs in the request thread, as in :meth:`run`, but nothing reads it
+        row by row to check the clock, so it is capped at :data:`INLINE_ROWS` rows there.
+        ``None`` — call :meth:`run` instead — when ``text`` is not a SELECT query, does not take an
+        appended ``LIMIT`` (it has its own, or a trailing ``VALUES``), or is a plain pattern with
+        more than :data:`INLINE_ROWS` rows and a higher row limit."""
+        if text in self._uncapped or not is_select(text):
+            return None
+        deadline = time.monotonic() + (self.query_timeout if timeout is None else timeout)
+        limit = self.row_limit if row_limit is None else row_limit
+        in_request_thread = not may_block_before_first_row(text)
+        cap = min(limit, INLINE_ROWS) if in_request_thread else limit
+        options = self._options(text, default_graph, named_graphs, base_iri)
+        serialize = functools.partial(self._serialize, fmt=fmt, deadline=deadline, limit=limit, cap=cap)
+        try:
+            return self._evaluate(f"{text}\nLIMIT {cap + 1}", options, deadline, serialize, in_request_thread=in_request_thread)
+        except ApiError as error:
+            if error.code != "malformed-query":
+                raise
+            if len(self._uncapped) >= 1024:
+                self._uncapped.clear()
+            self._uncapped[text] = None  # run() reports what is wrong with the text itself, if anything
+            return None
+
+    def _options(self, text: str, default_graph: list[str] | None, named_graphs: list[str] | None,
+                 base_iri: str | None) -> dict[str, Any]:
         options: dict[str, Any] = {"prefixes": undeclared_prefixes(text), "base_iri": base_iri}
         if default_graph is None and named_graphs is None:
             options["default_graph"] = self._view
         else:
             options["default_graph"] = [NamedNode(g) for g in default_graph or []]
             options["named_graphs"] = [NamedNode(g) for g in named_graphs or []]
-        collect = functools.partial(self._collect, deadline=deadline, limit=limit)
-        # a plain pattern runs in the request thread: a hand-off costs a thread wake-up, more than a point query itself
-        return self._evaluate(text, options, deadline, collect, in_request_thread=not may_block_before_first_row(text))
-
-    def run_serialized(self, text: str, fmt: QueryResultsFormat, *, timeout: float | None = None,
-                       row_limit: int | None = None) -> tuple[bytes, bool]:
-        """Evaluate a SELECT query over the default dataset and have Oxigraph serialise its
-        solutions, in Rust and without the GIL: ``(body, truncated)``, ``body`` in ``fmt`` (SPARQL
-        1.1 Query Results JSON, XML, CSV or TSV), ``truncated`` when the row limit cut it.
-
-        ``text`` must take a ``LIMIT`` clause appended at its end (:func:`.row_cap.takes_row_cap`;
-        the canned queries do): the row limit becomes part of the query, so the evaluation stops
-        one row past it. It always runs on an evaluator thread, so the time limit holds although
-        nothing is read row by row. Raises :class:`ApiError` as :meth:`run` does."""
-        deadline = time.monotonic() + (self.query_timeout if timeout is None else timeout)
-        limit = self.row_limit if row_limit is None else row_limit
-        options = {"prefixes": undeclared_prefixes(text), "default_graph": self._view}
-        serialize = functools.partial(self._serialize, fmt=fmt, deadline=deadline, limit=limit)
-        return self._evaluate(f"{text}\nLIMIT {limit + 1}", options, deadline, serialize, in_request_thread=False)
+        return options
 
     def _evaluate(self, text: str, options: dict, deadline: float, finish: Callable[[Any], Any], *,
                   in_request_thread: bool) -> Any:
@@ -227,15 +261,19 @@ class Engine:
             return Answer("graph", triples=items, truncated=truncated)
         return Answer("select", columns=columns, rows=items, truncated=truncated)
 
-    def _serialize(self, result, *, fmt: QueryResultsFormat, deadline: float, limit: int) -> tuple[bytes, bool]:
+    def _serialize(self, result, *, fmt: QueryResultsFormat, deadline: float, limit: int,
+                   cap: int) -> tuple[bytes, bool] | None:
         if time.monotonic() > deadline:
             raise self._timeout()
-        if not isinstance(result, QuerySolutions):
-            raise ApiError(400, "only a SELECT query can be answered here", code="query-failed")
         try:
-            return within_row_limit(result.serialize(format=QueryResultsFormat.TSV), fmt, limit)
+            tsv = result.serialize(format=QueryResultsFormat.TSV)
         except (OSError, RuntimeError, ValueError) as exc:
             raise ApiError(400, f"SPARQL evaluation failed: {exc}", code="query-failed") from None
+        if time.monotonic() > deadline:
+            raise self._timeout()
+        if cap < limit and rows_in(tsv) > cap:
+            return None
+        return within_row_limit(tsv, fmt, limit)
 
     def _timeout(self) -> ApiError:
         return ApiError(408, f"query stopped at its time limit of {self.query_timeout:g} s")
@@ -247,6 +285,15 @@ def may_block_before_first_row(text: str) -> bool:
     duplicate removal, filters, negation, sub-queries. Strings, IRIs and comments are ignored.
     Cached: clients repeat the same query text."""
     return bool(_BLOCKING.search(_OPAQUE.sub(" ", text)))
+
+
+@functools.lru_cache(maxsize=1024)
+def is_select(text: str) -> bool:
+    """Whether ``text`` is a SELECT query: its first query-form keyword, outside strings, IRIs
+    and comments, is ``SELECT`` (an appended ``LIMIT`` would cut a CONSTRUCT's solutions, not
+    its triples). Cached: clients repeat the same query text."""
+    form = _FORM.search(_OPAQUE.sub(" ", text))
+    return bool(form) and form.group(1).upper() == "SELECT"
 
 
 @functools.lru_cache(maxsize=1024)
