@@ -22,7 +22,7 @@ from provgraph.queries import load_catalogue
 from provgraph.server.app import create_app
 from provgraph.server.engine import INLINE_ROWS, Engine
 from provgraph.server.errors import ApiError
-from provgraph.server.row_cap import within_row_limit
+from provgraph.server.row_cap import serialized_within, within_row_limit
 
 from .test_server_limits import REJECT_EVERY_PAIR
 
@@ -151,3 +151,18 @@ def wait_until_idle(engine: Engine) -> None:
             return
         except ApiError as busy:
             assert busy.status == 503  # no free slot within a second
+
+
+@pytest.mark.parametrize("limit, cap", [(5, 5), (10, 10), (3, 3), (10, 3), (10, 5), (1, 1), (10, 4), (1000, 1000), (100_000, 1000)])
+def test_an_answer_is_sent_as_written_cut_or_left_to_python_by_its_rows(limit, cap):
+    store = pyoxigraph.Store()
+    p = pyoxigraph.NamedNode("http://example.org/p")
+    store.extend([pyoxigraph.Quad(pyoxigraph.NamedNode(f"http://example.org/{i}"), p, pyoxigraph.Literal(f"{i}\n,\t\"", language="en"))
+                  for i in range(5)])
+    text = "SELECT ?s ?o ?unbound WHERE { ?s ?p ?o } ORDER BY ?s"
+    for fmt in (QueryResultsFormat.JSON, QueryResultsFormat.XML, QueryResultsFormat.CSV, QueryResultsFormat.TSV):
+        answer = serialized_within(store.query(f"{text} LIMIT {cap + 1}"), fmt, limit, cap)
+        if cap < limit and 5 > cap:
+            assert answer is None
+            continue
+        assert answer == (store.query(f"{text} LIMIT {min(5, limit)}").serialize(format=fmt), 5 > limit), fmt

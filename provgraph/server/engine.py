@@ -61,7 +61,7 @@ from ..graph import IngestSummary, LineageGraph
 from ..sources import Source
 from ..vocab import PREFIXES
 from .errors import ApiError
-from .row_cap import rows_in, within_row_limit
+from .row_cap import serialized_within
 
 #: How long a query waits for a free evaluation slot before it is answered 503.
 SLOT_WAIT_SECONDS = 1.0
@@ -266,14 +266,12 @@ class Engine:
         if time.monotonic() > deadline:
             raise self._timeout()
         try:
-            tsv = result.serialize(format=QueryResultsFormat.TSV)
+            answer = serialized_within(result, fmt, limit, cap)
         except (OSError, RuntimeError, ValueError) as exc:
             raise ApiError(400, f"SPARQL evaluation failed: {exc}", code="query-failed") from None
         if time.monotonic() > deadline:
             raise self._timeout()
-        if cap < limit and rows_in(tsv) > cap:
-            return None
-        return within_row_limit(tsv, fmt, limit)
+        return answer
 
     def _timeout(self) -> ApiError:
         return ApiError(408, f"query stopped at its time limit of {self.query_timeout:g} s")

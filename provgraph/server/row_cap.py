@@ -12,13 +12,44 @@ appended at its end, where it can only be the outermost solution modifier — an
 first written as TSV, where every row is one line (literals escape their line breaks, SPARQL 1.1
 Query Results CSV and TSV Formats §3): the rows are counted and cut there, then converted to the
 format asked for, again in Rust. The conversion is lossless (TSV writes terms in Turtle syntax)
-and costs about 1 % of a query's time (0.08 ms for 13 rows, 19 ms for 716 rows / 575 KB).
+and costs about 1 % of a query's time (0.08 ms for 13 rows, 19 ms for 716 rows / 575 KB). An
+answer too short to hold more rows than the cap needs no count: it is sent as Oxigraph wrote it
+(a point query then costs 77 µs in-process against 96 µs with rows read in Python).
 """
 
 from __future__ import annotations
 
 import pyoxigraph
 from pyoxigraph import QueryResultsFormat
+
+
+#: The fewest bytes a row can take in each format (an empty row: ``{}`` and a comma, ``<result/>``,
+#: a line break): an answer shorter than ``MIN_ROW_BYTES * n - 1`` bytes has fewer than ``n`` rows.
+MIN_ROW_BYTES = {QueryResultsFormat.JSON: 3, QueryResultsFormat.XML: 9, QueryResultsFormat.CSV: 2, QueryResultsFormat.TSV: 1}
+
+
+def serialized_within(solutions, fmt: QueryResultsFormat, limit: int, cap: int) -> tuple[bytes, bool] | None:
+    """``(body in fmt, truncated)`` for pyoxigraph ``solutions`` of a query that carries
+    ``LIMIT cap + 1`` (``cap <= limit``): at most ``limit`` rows, ``truncated`` when there were
+    more; ``None`` when ``cap < limit`` and the cap was passed (the rows beyond it are unknown).
+
+    An answer too short to hold ``cap + 1`` rows is sent as Oxigraph wrote it. A longer one is
+    counted on its TSV form, which CSV (it drops datatypes) cannot be read back from, so a CSV
+    answer is always written as TSV first."""
+    if fmt == QueryResultsFormat.CSV:
+        body, tsv = None, solutions.serialize(format=QueryResultsFormat.TSV)
+    else:
+        body = solutions.serialize(format=fmt)
+        if len(body) < MIN_ROW_BYTES[fmt] * (cap + 1) - 1:
+            return body, False
+        tsv = body if fmt == QueryResultsFormat.TSV else \
+            pyoxigraph.parse_query_results(body, fmt).serialize(format=QueryResultsFormat.TSV)
+    rows = rows_in(tsv)
+    if cap < limit and rows > cap:
+        return None
+    if rows <= limit and body is not None:
+        return body, False
+    return within_row_limit(tsv, fmt, limit)
 
 
 def rows_in(tsv: bytes) -> int:
