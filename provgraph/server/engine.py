@@ -52,7 +52,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QueryTriples
+from pyoxigraph import DefaultGraph, NamedNode, QueryBoolean, QueryResultsFormat, QueryTriples
 
 from ..store import view_graphs
 
@@ -98,7 +98,10 @@ class Engine:
         self.graph = graph
         self.query_timeout = query_timeout
         self.row_limit = row_limit
-        self._view = view_graphs()
+        view = view_graphs()
+        # the store's default graph is what Oxigraph reads when no dataset is given, and naming it
+        # costs an explicit-dataset evaluation: ~12 µs of a 90 µs point query
+        self._view_options = {} if view == [DefaultGraph()] else {"default_graph": view}
         self._write_lock = threading.Lock()
         self._generation = 0
         self._changed = threading.Condition()
@@ -182,7 +185,7 @@ class Engine:
                  base_iri: str | None) -> dict[str, Any]:
         options: dict[str, Any] = {"prefixes": undeclared_prefixes(text), "base_iri": base_iri}
         if default_graph is None and named_graphs is None:
-            options["default_graph"] = self._view
+            options.update(self._view_options)
         else:
             options["default_graph"] = [NamedNode(g) for g in default_graph or []]
             options["named_graphs"] = [NamedNode(g) for g in named_graphs or []]
