@@ -5,6 +5,8 @@ Run by hand (not a test):
     .venv/bin/python benchmarks/service_bench.py --store STORE      # a provgraph store (copied, never written)
     .venv/bin/python benchmarks/service_bench.py --events FILE.ndjson   # ingested first (1M triples: scale 1)
     .venv/bin/python benchmarks/service_bench.py --copies 10        # quick: copies of the demo platform
+    git archive OLD | tar -x -C /tmp/old && .venv/bin/python benchmarks/service_bench.py --store STORE \
+        --servers provgraph,baseline,oxigraph --baseline /tmp/old     # old and new code in the same rounds
 
 Cases: a selective point query (one dataset by name), and two heavy canned queries (upstream of a
 model, trained-on a personal-data category). Reports queries/s, median and p99 latency and the
