@@ -5,6 +5,8 @@ Run by hand (not a test):
     .venv/bin/python benchmarks/service_bench.py --store STORE      # a provgraph store (copied, never written)
     .venv/bin/python benchmarks/service_bench.py --events FILE.ndjson   # ingested first (1M triples: scale 1)
     .venv/bin/python benchmarks/service_bench.py --copies 10        # quick: copies of the demo platform
+    git archive OLD | tar -x -C /tmp/old && .venv/bin/python benchmarks/service_bench.py --store STORE \
+        --servers provgraph,baseline,oxigraph --baseline /tmp/old     # old and new code in the same rounds
 
 Cases: a selective point query (one dataset by name), and two heavy canned queries (upstream of a
 model, trained-on a personal-data category). Reports queries/s, median and p99 latency and the
@@ -67,6 +69,9 @@ PROLOGUE = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
 VIEW = pyoxigraph.NamedNode("urn:provgraph-bench:view")
 RAW_DATASET = [VIEW if isinstance(g, pyoxigraph.DefaultGraph) else g for g in view_graphs()]
 POINT = "point query"
+#: ``provgraph`` from another source tree (--baseline), not from this environment's editable install
+BASELINE_MAIN = ("import sys; sys.meta_path[:] = [f for f in sys.meta_path if not getattr(f, '__module__', '').startswith('__editable__')]; "
+                 "sys.path.insert(0, {source!r}); sys.argv[0] = 'provgraph'; from provgraph.cli import main; main()")
 
 
 # --- the data ---------------------------------------------------------------------------------
@@ -170,13 +175,16 @@ def wait_up(port: int, process: subprocess.Popen) -> None:
     raise RuntimeError(f"server on {port} did not come up")
 
 
-def start(name: str, store: Path, oxigraph_cli: str, query_timeout: float) -> tuple[subprocess.Popen, int]:
+def start(name: str, store: Path, oxigraph_cli: str, query_timeout: float, baseline: str | None = None) -> tuple[subprocess.Popen, int]:
     port = free_port()
     if name == "oxigraph":
         command = [oxigraph_cli, "serve", "--location", str(store), "--bind", f"127.0.0.1:{port}"]
     else:
         command = [str(BIN / "provgraph"), "serve", "--store", str(store), "--host", "127.0.0.1", "--port", str(port),
                    "--query-timeout", str(query_timeout), "--http-server", name.partition("-")[2] or "granian"]
+        if name == "baseline":
+            command[:2] = [sys.executable, "-c", BASELINE_MAIN.format(source=str(Path(baseline).resolve())), "serve"]
+            command[command.index("--http-server") + 1] = "granian"
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                env={k: v for k, v in os.environ.items() if not k.startswith("PROVGRAPH_")})
     wait_up(port, process)
@@ -264,7 +272,9 @@ def main() -> None:
     parser.add_argument("--heavy-clients", type=int, default=2)
     parser.add_argument("--heavy-requests", type=int, default=2, help="per heavy client per round")
     parser.add_argument("--servers", default="provgraph,oxigraph",
-                        help="comma-separated: provgraph (granian), provgraph-waitress, oxigraph")
+                        help="comma-separated: provgraph (granian), provgraph-waitress, oxigraph, baseline (see --baseline)")
+    parser.add_argument("--baseline", help="a provgraph source tree (e.g. `git archive COMMIT | tar -x -C DIR`) served as "
+                                           "`baseline`, to compare two versions back to back in one run")
     parser.add_argument("--cases", default="point,upstream,trained-on", help="comma-separated subset of the three cases")
     parser.add_argument("--no-wrk", action="store_true", help="use the http.client load generator even if wrk is installed")
     parser.add_argument("--work", help="folder for the prepared stores, kept and reused by the next run with the same "
@@ -287,7 +297,7 @@ def main() -> None:
                       if (label.split()[-1] if label != POINT else "point") in wanted}
         stores = {"oxigraph": raw, "provgraph": store}
         for name in servers:
-            if name.startswith("provgraph-"):
+            if name.startswith("provgraph-") or name == "baseline":
                 stores[name] = work / name
                 if not stores[name].exists():
                     shutil.copytree(store, stores[name])
@@ -299,7 +309,7 @@ def main() -> None:
         print(f"load generator: {'wrk' if use_wrk else 'http.client processes'} for the point query, "
               f"{args.connections} connections, {args.seconds:g} s; heavy: {args.heavy_clients} http.client processes "
               f"x {args.heavy_requests} queries", flush=True)
-        running = {name: start(name, stores[name], oxigraph_cli, query_timeout=3600) for name in servers}
+        running = {name: start(name, stores[name], oxigraph_cli, query_timeout=3600, baseline=args.baseline) for name in servers}
         results: dict[tuple[str, str, int], dict] = {}
         try:
             for label, case in work_cases.items():

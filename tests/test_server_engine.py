@@ -1,10 +1,12 @@
-"""Which queries the engine may run in the request thread (they cannot block before their first row)."""
+"""Which queries the engine may run in the request thread (they cannot block before their first row), and
+which default prefixes it hands to Oxigraph."""
 
 from __future__ import annotations
 
 import pytest
 
-from provgraph.server.engine import may_block_before_first_row
+from provgraph.server.engine import may_block_before_first_row, undeclared_prefixes
+from provgraph.vocab import PREFIXES
 
 
 @pytest.mark.parametrize("query", [
@@ -27,3 +29,14 @@ def test_sorting_grouping_filtering_and_subqueries_go_to_an_evaluator(query):
 ])
 def test_plain_patterns_run_in_the_request_thread(query):
     assert not may_block_before_first_row(query)
+
+
+def test_only_the_default_prefixes_a_query_does_not_declare_are_handed_on():
+    assert undeclared_prefixes("SELECT * WHERE { ?d pg:name ?n }") == PREFIXES
+    everything = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
+    assert undeclared_prefixes(everything + "SELECT * WHERE { ?d pg:name ?n }") is None
+    assert set(undeclared_prefixes("prefix pg: <http://example.org/> SELECT * {}")) == set(PREFIXES) - {"pg"}
+    # prefix names are case-sensitive; declarations inside strings, IRIs, comments or names do not count
+    assert "pg" in undeclared_prefixes("PREFIX PG: <http://example.org/> SELECT * {}")
+    hidden = 'SELECT ?PREFIX WHERE { ?s <http://e/PREFIX> "PREFIX pg: <x>" ; ex:PREFIX ?o } # PREFIX pg: <x>'
+    assert undeclared_prefixes(hidden) == PREFIXES

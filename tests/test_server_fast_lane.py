@@ -49,7 +49,19 @@ REQUESTS = [
     ("GET", "/sparql?" + urlencode([("query", ASK), ("query", ASK)]), {}, None),
     ("GET", "/sparql?" + urlencode({"query": SELECT, "default-graph-uri": "http://example.org/none"}), {}, None),
     ("GET", "/sparql", {"Accept": "text/turtle"}, None),  # service description: Flask answers it
+    ("GET", "/sparql?xquery=1", {}, None),
     ("PUT", "/sparql?" + urlencode({"query": ASK}), {}, None),
+    ("GET", "/api/v1/queries/trained-on?tag=user-behavior&since=2025-01-01", {}, None),  # cut at the row limit
+    ("GET", "/api/v1/queries/trained-on?tag=user-behavior&tag=other&format=csv", {}, None),
+    ("GET", "/api/v1/queries/owners?namespace=s3%3A%2F%2Facme-models&name=credit_scoring", {"Accept": "text/csv"}, None),
+    ("GET", "/api/v1/queries/owners?namespace=s3://acme-models&name=credit_scoring;x&name=", {"Accept": "text/csv;q=0.5, */*"}, None),
+    ("GET", "/api/v1/queries/owners?namespace=s3://acme-models&name=nothing+here", {}, None),
+    ("GET", "/api/v1/queries/owners?namespace=s3://acme-models", {}, None),  # a required parameter missing
+    ("GET", "/api/v1/queries/trained-on?tag=user-behavior&since=not-a-date", {}, None),
+    ("GET", "/api/v1/queries/trained-on?tag=user-behavior&format=xml", {}, None),
+    ("GET", "/api/v1/queries/trained-on?tag=user-behavior&colour=blue", {}, None),
+    ("GET", "/api/v1/queries/nope?tag=user-behavior", {}, None),
+    ("POST", "/api/v1/queries/trained-on", {"Content-Type": "application/json"}, '{"tag": "user-behavior"}'),
 ]
 
 
@@ -62,6 +74,18 @@ def test_the_lane_answers_as_the_flask_route(apps, method, path, headers, body):
     for header in ("Content-Type", "Vary", "Provgraph-Truncated", "Allow"):
         assert by_lane.headers.get(header) == by_flask.headers.get(header), header
     assert _without_blank_node_labels(by_lane.get_data()) == _without_blank_node_labels(by_flask.get_data())
+
+
+def test_queries_and_canned_queries_bypass_flask(demo_graph):
+    app = create_app(ServiceConfig(), demo_graph)
+    through_flask = []
+    app.before_request(lambda: through_flask.append(True) and None)
+    lane = Client(FastLane(app))
+    assert lane.get("/sparql?" + urlencode({"query": PLAIN})).status_code == 200
+    assert lane.get("/api/v1/queries/owners?namespace=s3://acme-models&name=credit_scoring").status_code == 200
+    assert lane.get("/api/v1/queries/owners?namespace=s3://acme-models").status_code == 400
+    assert through_flask == []
+    assert lane.get("/healthz").status_code == 200 and through_flask == [True]
 
 
 def _without_blank_node_labels(body: bytes) -> bytes:

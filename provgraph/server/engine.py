@@ -32,6 +32,13 @@ case answered late (when it ends) rather than at its limit. What remains: pyoxig
 no way to stop an evaluation (``Store.query`` has no cancel or deadline; custom functions run
 only where the query text calls them), so after a 408 for a sort, aggregate or all-rejecting
 filter, that evaluation keeps a core until it ends; a cross product stops at its limit.
+
+**SELECT answers over HTTP** (:meth:`Engine.run_serialized`) are written by Oxigraph, with the row
+limit appended to the query as ``LIMIT`` (:mod:`.row_cap`): no Python object per term, and one
+GIL release for the whole evaluation instead of one per row. The time limit works as above: on an
+evaluator, the request thread's wait; in the request thread (plain patterns), nothing reads the
+clock while Oxigraph writes, so there the answer is capped at :data:`INLINE_ROWS` rows and a
+longer one is read row by row instead (a cross product still stops at its time limit).
 """
 
 from __future__ import annotations
@@ -43,9 +50,9 @@ import threading
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
-from pyoxigraph import NamedNode, QueryBoolean, QueryTriples
+from pyoxigraph import DefaultGraph, NamedNode, QueryBoolean, QueryResultsFormat, QueryTriples
 
 from ..store import view_graphs
 
@@ -54,13 +61,19 @@ from ..graph import IngestSummary, LineageGraph
 from ..sources import Source
 from ..vocab import PREFIXES
 from .errors import ApiError
+from .row_cap import serialized_within
 
 #: How long a query waits for a free evaluation slot before it is answered 503.
 SLOT_WAIT_SECONDS = 1.0
+#: Most rows a plain pattern is serialised with in the request thread (no clock is read while
+#: Oxigraph writes them); a longer answer is read row by row instead.
+INLINE_ROWS = 1000
 _POSITION = re.compile(r"error at (\d+):(\d+)")
 #: String literals, IRIs and comments: blanked before looking for keywords (they can hold any word).
 _OPAQUE = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"'
                      r"|'(?:[^'\\\n]|\\.)*'|<[^<>\"{}|^`\\\s]*>|#[^\n]*")
+_FORM = re.compile(r"(?<![\w:?$])(SELECT|CONSTRUCT|DESCRIBE|ASK)(?![\w:-])", re.IGNORECASE)
+_DECLARED = re.compile(r"(?<![\w:?$])PREFIX\s+([A-Za-z][\w.-]*)?\s*:", re.IGNORECASE)
 _BLOCKING = re.compile(r"(?<![\w:?$])(ORDER|GROUP|HAVING|COUNT|SUM|AVG|MIN|MAX|SAMPLE|GROUP_CONCAT|DISTINCT|REDUCED|FILTER"
                        r"|MINUS|EXISTS|SERVICE)(?![\w:-])|\{\s*SELECT", re.IGNORECASE)
 
@@ -85,12 +98,19 @@ class Engine:
         self.graph = graph
         self.query_timeout = query_timeout
         self.row_limit = row_limit
-        self._view = view_graphs()
+        view = view_graphs()
+        # the store's default graph is what Oxigraph reads when no dataset is given, and naming it
+        # costs an explicit-dataset evaluation: ~12 µs of a 90 µs point query
+        self._view_options = {} if view == [DefaultGraph()] else {"default_graph": view}
         self._write_lock = threading.Lock()
         self._generation = 0
         self._changed = threading.Condition()
-        self._slots = threading.BoundedSemaphore(max(1, max_concurrent_queries))
+        # a token per slot: SimpleQueue's get/put are C code, a (Bounded)Semaphore is Python code (~5 µs a query)
+        self._slots: queue.SimpleQueue = queue.SimpleQueue()
+        for _ in range(max(1, max_concurrent_queries)):
+            self._slots.put(None)
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._uncapped: dict[str, None] = {}  # SELECT texts that do not take an appended LIMIT
         for number in range(max(1, max_concurrent_queries)):
             # daemon: an evaluation that cannot be cancelled must not keep the process alive at shutdown
             threading.Thread(target=self._evaluator, name=f"provgraph-query-{number}", daemon=True).start()
@@ -123,21 +143,68 @@ class Engine:
         400 malformed query (details: line, column), 408 time limit, 503 no free slot."""
         deadline = time.monotonic() + (self.query_timeout if timeout is None else timeout)
         limit = self.row_limit if row_limit is None else row_limit
-        options: dict[str, Any] = {"prefixes": PREFIXES, "base_iri": base_iri}
+        options = self._options(text, default_graph, named_graphs, base_iri)
+        collect = functools.partial(self._collect, deadline=deadline, limit=limit)
+        # a plain pattern runs in the request thread: a hand-off costs a thread wake-up, more than a point query itself
+        return self._evaluate(text, options, deadline, collect, in_request_thread=not may_block_before_first_row(text))
+
+    def run_serialized(self, text: str, fmt: QueryResultsFormat, *, default_graph: list[str] | None = None,
+                       named_graphs: list[str] | None = None, base_iri: str | None = None,
+                       timeout: float | None = None, row_limit: int | None = None) -> tuple[bytes, bool] | None:
+        """Evaluate a SELECT query and have Oxigraph serialise its solutions, in Rust and without
+        the GIL (see :mod:`.row_cap`): ``(body, truncated)``, ``body`` in ``fmt`` (SPARQL 1.1 Query
+        Results JSON, XML, CSV or TSV), ``truncated`` when the row limit cut it. Arguments and
+        errors as for :meth:`run`.
+
+        The row limit rides in the query as an appended ``LIMIT``. A query that may block before
+        its first row runs on an evaluator, where the request thread's wait enforces the time
+        limit. A plain pattern runs in the request thread, as in :meth:`run`, but nothing reads it
+        row by row to check the clock, so it is capped at :data:`INLINE_ROWS` rows there.
+        ``None`` — call :meth:`run` instead — when ``text`` is not a SELECT query, does not take an
+        appended ``LIMIT`` (it has its own, or a trailing ``VALUES``), or is a plain pattern with
+        more than :data:`INLINE_ROWS` rows and a higher row limit."""
+        if text in self._uncapped or not is_select(text):
+            return None
+        deadline = time.monotonic() + (self.query_timeout if timeout is None else timeout)
+        limit = self.row_limit if row_limit is None else row_limit
+        in_request_thread = not may_block_before_first_row(text)
+        cap = min(limit, INLINE_ROWS) if in_request_thread else limit
+        options = self._options(text, default_graph, named_graphs, base_iri)
+        serialize = functools.partial(self._serialize, fmt=fmt, deadline=deadline, limit=limit, cap=cap)
+        try:
+            return self._evaluate(f"{text}\nLIMIT {cap + 1}", options, deadline, serialize, in_request_thread=in_request_thread)
+        except ApiError as error:
+            if error.code != "malformed-query":
+                raise
+            if len(self._uncapped) >= 1024:
+                self._uncapped.clear()
+            self._uncapped[text] = None  # run() reports what is wrong with the text itself, if anything
+            return None
+
+    def _options(self, text: str, default_graph: list[str] | None, named_graphs: list[str] | None,
+                 base_iri: str | None) -> dict[str, Any]:
+        options: dict[str, Any] = {"prefixes": undeclared_prefixes(text), "base_iri": base_iri}
         if default_graph is None and named_graphs is None:
-            options["default_graph"] = self._view
+            options.update(self._view_options)
         else:
             options["default_graph"] = [NamedNode(g) for g in default_graph or []]
             options["named_graphs"] = [NamedNode(g) for g in named_graphs or []]
-        if not self._slots.acquire(timeout=SLOT_WAIT_SECONDS):
-            raise ApiError(503, "every query evaluator is busy; retry shortly", headers={"Retry-After": "1"})
-        if not may_block_before_first_row(text):
-            try:  # in the request thread: a hand-off costs a thread wake-up, more than a point query itself
-                return self._collect(self._snapshot_query(text, options, deadline), deadline, limit)
+        return options
+
+    def _evaluate(self, text: str, options: dict, deadline: float, finish: Callable[[Any], Any], *,
+                  in_request_thread: bool) -> Any:
+        """``finish(result of Store.query)`` within a slot, in this thread or on an evaluator."""
+        try:
+            self._slots.get(timeout=SLOT_WAIT_SECONDS)
+        except queue.Empty:
+            raise ApiError(503, "every query evaluator is busy; retry shortly", headers={"Retry-After": "1"}) from None
+        if in_request_thread:
+            try:
+                return finish(self._snapshot_query(text, options, deadline))
             finally:
-                self._slots.release()
+                self._slots.put(None)
         future: Future = Future()
-        self._jobs.put((future, text, options, deadline, limit))
+        self._jobs.put((future, text, options, deadline, finish))
         try:
             return future.result(timeout=max(0.0, deadline - time.monotonic()))
         except TimeoutError:
@@ -145,22 +212,24 @@ class Engine:
 
     def _evaluator(self) -> None:
         while True:
-            future, text, options, deadline, limit = self._jobs.get()
+            future, text, options, deadline, finish = self._jobs.get()
             try:
-                future.set_result(self._collect(self._snapshot_query(text, options, deadline), deadline, limit))
+                future.set_result(finish(self._snapshot_query(text, options, deadline)))
             except BaseException as exc:  # handed to the request thread, which answers it
                 future.set_exception(exc)
             finally:
-                self._slots.release()
+                self._slots.put(None)
 
     def _snapshot_query(self, text: str, options: dict, deadline: float):
         store = self.graph.store.oxigraph
         while True:
-            with self._changed:
-                while self._generation % 2:
-                    if not self._changed.wait(max(0.0, deadline - time.monotonic())):
-                        raise self._timeout()
-                before = self._generation
+            before = self._generation  # read without the lock: a reader only needs to see an odd value or a change
+            if before % 2:
+                with self._changed:
+                    while self._generation % 2:
+                        if not self._changed.wait(max(0.0, deadline - time.monotonic())):
+                            raise self._timeout()
+                    before = self._generation
             try:
                 result = store.query(text, **options)
             except SyntaxError as exc:
@@ -172,7 +241,7 @@ class Engine:
             if time.monotonic() > deadline:
                 raise self._timeout()
 
-    def _collect(self, result, deadline: float, limit: int) -> Answer:
+    def _collect(self, result, *, deadline: float, limit: int) -> Answer:
         if time.monotonic() > deadline:
             raise self._timeout()
         if isinstance(result, QueryBoolean):
@@ -188,12 +257,24 @@ class Engine:
                 if len(items) >= limit:
                     truncated = True
                     break
-                items.append(item if is_graph else [item[c] for c in columns])
+                items.append(item if is_graph else list(item))  # a solution's values, in the order of its variables
         except (OSError, RuntimeError, ValueError) as exc:
             raise ApiError(400, f"SPARQL evaluation failed: {exc}", code="query-failed") from None
         if is_graph:
             return Answer("graph", triples=items, truncated=truncated)
         return Answer("select", columns=columns, rows=items, truncated=truncated)
+
+    def _serialize(self, result, *, fmt: QueryResultsFormat, deadline: float, limit: int,
+                   cap: int) -> tuple[bytes, bool] | None:
+        if time.monotonic() > deadline:
+            raise self._timeout()
+        try:
+            answer = serialized_within(result, fmt, limit, cap)
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise ApiError(400, f"SPARQL evaluation failed: {exc}", code="query-failed") from None
+        if time.monotonic() > deadline:
+            raise self._timeout()
+        return answer
 
     def _timeout(self) -> ApiError:
         return ApiError(408, f"query stopped at its time limit of {self.query_timeout:g} s")
@@ -205,6 +286,25 @@ def may_block_before_first_row(text: str) -> bool:
     duplicate removal, filters, negation, sub-queries. Strings, IRIs and comments are ignored.
     Cached: clients repeat the same query text."""
     return bool(_BLOCKING.search(_OPAQUE.sub(" ", text)))
+
+
+@functools.lru_cache(maxsize=1024)
+def is_select(text: str) -> bool:
+    """Whether ``text`` is a SELECT query: its first query-form keyword, outside strings, IRIs
+    and comments, is ``SELECT`` (an appended ``LIMIT`` would cut a CONSTRUCT's solutions, not
+    its triples). Cached: clients repeat the same query text."""
+    form = _FORM.search(_OPAQUE.sub(" ", text))
+    return bool(form) and form.group(1).upper() == "SELECT"
+
+
+@functools.lru_cache(maxsize=1024)
+def undeclared_prefixes(text: str) -> dict[str, str] | None:
+    """The default prefixes (:data:`provgraph.vocab.PREFIXES`) that ``text`` does not declare
+    itself, or ``None``: Oxigraph parses every prefix it is given on every query (~6 µs for all
+    of them, a tenth of a point query), and a query's own declaration wins anyway. Cached."""
+    declared = set(_DECLARED.findall(_OPAQUE.sub(" ", text)))  # prefix names are case-sensitive, the keyword is not
+    missing = {name: iri for name, iri in PREFIXES.items() if name not in declared}
+    return missing or None
 
 
 def malformed(exc: SyntaxError) -> ApiError:

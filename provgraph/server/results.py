@@ -48,7 +48,8 @@ def negotiate(accept: MIMEAccept, offered: dict) -> str:
 
 
 @functools.lru_cache(maxsize=512)
-def _negotiated(accept: MIMEAccept, kind: str) -> str:
+def negotiated(accept: MIMEAccept, kind: str) -> str:
+    """:func:`negotiate` among the media types offered for ``kind`` (select, ask, graph); cached."""
     # werkzeug's best_match took ~80 µs a request in a profile; clients send few distinct Accept headers
     return negotiate(accept, _OFFERED[kind])
 
@@ -56,11 +57,11 @@ def _negotiated(accept: MIMEAccept, kind: str) -> str:
 def render(answer: Answer, accept: MIMEAccept) -> tuple[bytes, str]:
     """The body and its ``Content-Type`` for ``answer``, negotiated from ``accept``."""
     if answer.kind == "graph":
-        media_type = _negotiated(accept, "graph")
+        media_type = negotiated(accept, "graph")
         body = pyoxigraph.serialize(answer.triples, None, GRAPH_TYPES[media_type], prefixes=_PREFIXES) or b""
-        return body, _with_charset(GRAPH_TYPES[media_type].media_type)
+        return body, with_charset(GRAPH_TYPES[media_type].media_type)
     offered = _OFFERED[answer.kind]
-    media_type = _negotiated(accept, answer.kind)
+    media_type = negotiated(accept, answer.kind)
     fmt = offered[media_type]
     if answer.kind == "ask":
         document = {"head": {}, "boolean": answer.boolean}
@@ -71,8 +72,8 @@ def render(answer: Answer, accept: MIMEAccept) -> tuple[bytes, str]:
     body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
     if fmt != QueryResultsFormat.JSON:
         body = pyoxigraph.parse_query_results(body, QueryResultsFormat.JSON).serialize(format=fmt)
-    return body, _with_charset(fmt.media_type)
+    return body, with_charset(fmt.media_type)
 
 
-def _with_charset(media_type: str) -> str:
+def with_charset(media_type: str) -> str:
     return media_type if "charset" in media_type else f"{media_type}; charset=utf-8"

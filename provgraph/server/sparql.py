@@ -25,10 +25,10 @@ from flask import Blueprint, Response, current_app, request
 from pyoxigraph import Literal, NamedNode, Triple
 from werkzeug.datastructures import MIMEAccept
 
-from .engine import _OPAQUE, Engine
+from .engine import _OPAQUE, Engine, is_select
 from .errors import ApiError
 from .request_body import read_limited
-from .results import GRAPH_TYPES, negotiate, render
+from .results import GRAPH_TYPES, RESULT_TYPES, negotiate, negotiated, render, with_charset
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -76,8 +76,14 @@ def answer(params: dict[str, list[str]], method: str, mimetype: str, accept: MIM
         raise ApiError(400, f"{len(queries)} 'query' parameters; send exactly one")
     text = queries[0]
     check_read_only(text, allow_service=allow_service)
-    result = engine.run(text, default_graph=params.get("default-graph-uri"), named_graphs=params.get("named-graph-uri"),
-                        base_iri=endpoint_url)
+    dataset = {"default_graph": params.get("default-graph-uri"), "named_graphs": params.get("named-graph-uri"),
+               "base_iri": endpoint_url}
+    if is_select(text):
+        fmt = RESULT_TYPES[negotiated(accept, "select")]
+        native = engine.run_serialized(text, fmt, **dataset)
+        if native is not None:
+            return native[0], with_charset(fmt.media_type), native[1]
+    result = engine.run(text, **dataset)
     body, content_type = render(result, accept)
     return body, content_type, result.truncated
 
