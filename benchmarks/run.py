@@ -9,7 +9,8 @@ Prints one table:
   graphs and the default-graph view) pre-serialised as N-Quads — and the ratio of the two;
 * peak RSS of the process after ingest (it only grows, and nothing bigger ran before) and the
   store's size on disk;
-* each canned query the issue sets a floor for (and ``runs``): median and p95 latency over
+* each canned query the issue sets a floor for, ``runs``, and the other regulator questions
+  (blast-radius, source-usage, column-lineage): median and p95 latency over
   ``--repeat`` runs (after one warm-up) and its row count;
 * validation: the whole store, and one 1,000-event batch against the full store
   (benchmarks/validate_bench.py);
@@ -72,7 +73,21 @@ def query_cases(graph: provgraph.LineageGraph, scale: float) -> dict[str, dict]:
         "impact (most-used source)": ("impact", dict(namespace=most_used[0].value, name=most_used[1].value)),
         "trained-on (user-behavior, 2025)": ("trained-on", dict(tag="user-behavior", since="2025-01-01", until="2026-01-01")),
         "runs (a daily job)": ("runs", dict(namespace=feature_job.namespace, name=feature_job.name)),
+        # The mission's other regulator questions: a compromised source, and a schema change.
+        "blast-radius (most-used source, March)": ("blast-radius", dict(namespace=most_used[0].value, name=most_used[1].value,
+                                                                        since="2025-03-01", until="2025-04-01")),
+        "source-usage (most-used source, March)": ("source-usage", dict(namespace=most_used[0].value, name=most_used[1].value,
+                                                                        since="2025-03-01", until="2025-04-01")),
+        "column-lineage (a model's field)": ("column-lineage", dict(namespace=model.namespace, name=model.name,
+                                                                    field=model_field(graph, model))),
     }
+
+
+def model_field(graph: provgraph.LineageGraph, model) -> str:
+    """The first field path of the model's schema."""
+    rows = graph.sparql(f"""SELECT ?path WHERE {{ ?d pg:namespace "{model.namespace}" ; pg:name "{model.name}" ;
+                                            pg:field/pg:fieldPath ?path }} ORDER BY ?path LIMIT 1""").rows
+    return rows[0][0].value
 
 
 def timed(fn, repeat: int) -> tuple[list[float], object]:

@@ -36,7 +36,7 @@ DERIVED_CHUNK = 50_000
 #: Texts up to this many bytes are written in one transaction (``Store.load``); bigger ones with
 #: the bulk loader, which builds and ingests sorted files: fast for millions of quads, but with
 #: a fixed cost of tenths of a second per call that made a one-event ingest take seconds.
-TRANSACTION_BYTES = 4 * 2**20
+TRANSACTION_BYTES = 2 * 2**20
 
 
 def view_graphs() -> list:
