@@ -128,8 +128,11 @@ def _validate_focus(store: LineageStore, shapes: rdflib.Graph, focus: set[NamedN
     of those nodes; over a copy of the view when a shape reads beyond it."""
     reader = neighbourhood.Neighbourhood(store.oxigraph, DATA_GRAPHS)
     groups: dict[frozenset, list[str]] = {}
+    node_shapes = sorted(set(shapes.subjects(rdflib.RDF.type, SH.NodeShape)), key=str)
+    # The focus nodes' types, for every shape at once.
+    reader.instances(focus, set().union(*(neighbourhood.target_classes(reader, shapes, s) for s in node_shapes)))
     try:
-        for shape in sorted(set(shapes.subjects(rdflib.RDF.type, SH.NodeShape)), key=str):
+        for shape in node_shapes:
             targeted = neighbourhood.targets(reader, shapes, shape, focus)
             if not targeted:
                 continue
