@@ -249,7 +249,8 @@ class Neighbourhood:
         unasked = {kind: nodes - self._asked_types.get(kind, set()) for kind in classes}
         kinds = [kind for kind, missing in unasked.items() if missing]
         missing = set().union(*(unasked[kind] for kind in kinds))
-        named = sorted((n for n in missing if isinstance(n, NamedNode)), key=str)
+        written = all(isinstance(kind, NamedNode) for kind in kinds)
+        named = sorted((n for n in missing if isinstance(n, NamedNode)), key=str) if written else []
         for node in missing.difference(named):  # a blank node cannot be written into a query
             for kind in self.step(node, RDF_TYPE, True) & set(kinds):
                 self._by_type.setdefault(kind, set()).add(node)
