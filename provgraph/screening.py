@@ -38,6 +38,9 @@ TARGETS = {SH[name] for name in "targetClass targetNode targetSubjectsOf targetO
 PASSING = {"SelectQuery", "Project", "Distinct", "Reduced", "OrderBy", "Filter", "Extend", "Group", "AggregateJoin"}
 #: pySHACL's comparison per property-pair parameter: the pair conforms when it holds.
 COMPARISONS = {SH.lessThan: operator.lt, SH.lessThanOrEquals: operator.le}
+#: Variables pySHACL binds or replaces besides ``$this`` in a node shape's SPARQL constraint
+#: (SHACL 1.0 section 5.3.1; ``$value`` is pre-bound on property shapes only, which are not screened).
+PRE_BOUND = {rdflib.Variable(name) for name in ("currentShape", "shapesGraph", "PATH")}
 #: Parts whose reading of a pre-bound ``$this`` engines do not agree on, wherever they stand (``EXISTS`` included).
 UNFOLLOWED = {"ToMultiSet", "SubSelect", "InlineData", "Minus", "MinusGraphPattern", "Graph", "GraphGraphPattern",
               "ServiceGraphPattern", "Slice"}
@@ -45,7 +48,8 @@ UNFOLLOWED = {"ToMultiSet", "SubSelect", "InlineData", "Minus", "MinusGraphPatte
 
 def suspects(data: pyoxigraph.Store, shapes: rdflib.Graph, shape, nodes: set[NamedNode]) -> set[NamedNode]:
     """The ``nodes`` (focus nodes of node shape ``shape``) that could fail it on the data graph
-    ``data`` (its default graph): a subset of ``nodes``, all of them when a parameter is not screened."""
+    ``data`` (the union of its graphs, as pySHACL reads it): a subset of ``nodes``, all of them
+    when a parameter is not screened."""
     found: set[NamedNode] = set()
     for parameter, value in shapes.predicate_objects(shape):
         if parameter == SH.sparql:
@@ -72,7 +76,8 @@ def _sparql_suspects(data: pyoxigraph.Store, shapes: rdflib.Graph, constraint, n
     if not restrictable(str(text), tuple(sorted(prefixes.items()))):
         return set(nodes)
     found = set()
-    for solution in data.query(str(text), prefixes=prefixes):
+    # pySHACL reads an Oxigraph store as the union of its graphs; so does the screen.
+    for solution in data.query(str(text), prefixes=prefixes, use_default_graph_as_union=True):
         this = solution["this"]
         if this is None:
             return set(nodes)
@@ -92,7 +97,7 @@ def restrictable(text: str, prefixes: tuple) -> bool:
     except Exception:  # noqa: BLE001 - pySHACL reports a query it cannot run; the screen keeps every node
         return False
     root = query.algebra
-    if root.name != "SelectQuery" or THIS not in (root.get("PV") or []):
+    if root.name != "SelectQuery" or THIS not in (root.get("PV") or []) or _contains_variable(root, PRE_BOUND):
         return False
     # rdflib projects a grouped variable as ``(SAMPLE($this) AS $this)``: that reads the group key alone.
     keys = {a.res for a in _parts(root, "Aggregate_Sample") if a.vars == THIS}
@@ -106,6 +111,16 @@ def _parts(node, name: str) -> list:
     if isinstance(node, (list, tuple)):
         return [p for v in node for p in _parts(v, name)]
     return []
+
+
+def _contains_variable(node, variables: set) -> bool:
+    if isinstance(node, rdflib.Variable):
+        return node in variables
+    if isinstance(node, CompValue):
+        return any(_contains_variable(v, variables) for k, v in node.items() if not k.startswith("_"))
+    if isinstance(node, (list, tuple, set)):
+        return any(_contains_variable(v, variables) for v in node)
+    return False
 
 
 def _contains(node, names: set) -> bool:
@@ -192,7 +207,7 @@ def _property_suspects(data: pyoxigraph.Store, shapes: rdflib.Graph, shape, node
     predicate = NamedNode(str(path))
 
     def objects(node, of):
-        return {q.object for q in data.quads_for_pattern(node, of, None, pyoxigraph.DefaultGraph())}
+        return {q.object for q in data.quads_for_pattern(node, of, None)}
 
     found = set()
     for node in nodes:

@@ -75,6 +75,7 @@ def test_the_screen_keeps_the_nodes_that_fail_and_drops_the_rest(demo_graph):
     ("SELECT $this WHERE { $this prov:used ?v { SELECT ?v WHERE { ?v prov:wasGeneratedBy ?r } } }", False),
     ("SELECT (COUNT(*) AS ?value) WHERE { $this prov:used ?v }", False),
     ("SELECT ?v (SAMPLE(?r) AS $this) WHERE { ?v prov:used ?r } GROUP BY ?v", False),
+    ("SELECT $this WHERE { $this ?p ?v FILTER(?p != $currentShape) }", False),
 ])
 def test_queries_whose_unbound_solutions_stand_for_pre_bound_ones(query, restrictable):
     assert screening.restrictable(query, PREFIXES) is restrictable
