@@ -124,8 +124,9 @@ DATA_GRAPHS = view_graphs()
 
 
 def _validate_focus(store: LineageStore, shapes: rdflib.Graph, focus: set[NamedNode]) -> rdflib.Graph:
-    """pySHACL once per set of shapes that target the same focus nodes, over the neighbourhood
-    of those nodes; over a copy of the view when a shape reads beyond it."""
+    """pySHACL over the neighbourhood of the focus nodes, once per set of shapes that the same
+    focus nodes could fail (:mod:`provgraph.screening`); over a copy of the view when a shape
+    reads beyond the neighbourhood."""
     reader = neighbourhood.Neighbourhood(store.oxigraph, DATA_GRAPHS)
     groups: dict[frozenset, list[str]] = {}
     node_shapes = sorted(set(shapes.subjects(rdflib.RDF.type, SH.NodeShape)), key=str)
