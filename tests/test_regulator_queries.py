@@ -155,6 +155,14 @@ def test_model_diff_of_the_two_apple_pies_on_marquez_data(marquez_graph):
     assert inputs == {"grandmas.kitchen/apple.filling": "true"}
 
 
+@needs_shared
+def test_model_diff_names_a_version_without_a_version_name_by_its_iri(marquez_graph):
+    first, second = marquez_graph.query("runs", namespace="grandmas.kitchen", name="prepare_apple_pie").column("outputs")
+    result = marquez_graph.query("model-diff", namespace="grandmas.kitchen", name="apple.pie", from_version=first, to_version=second)
+    versions = [(r["fromValue"], r["toValue"], r["changed"]) for r in result.records() if (r["aspect"], r["key"]) == ("version", "version")]
+    assert versions == [(first, second, "true")]
+
+
 # --- source-usage -----------------------------------------------------------------------------
 
 def test_source_usage_of_the_vendor_feed_in_june(demo_graph):
