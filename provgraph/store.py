@@ -2,7 +2,7 @@
 batch as a prov:Bundle, derived graphs, and bulk writes.
 
 Every batch, derived, catalog and vocabulary triple is also written, once, into the store's default graph: the
-deduplicated view that queries read (:meth:`LineageStore.view_graphs`). Oxigraph's union of named
+deduplicated view that queries read (:func:`view_graphs`). Oxigraph's union of named
 graphs keeps a triple once per graph holding it, so a fact restated by many batches (every event
 re-declares its datasets) would multiply every join; the default graph is a set, and stays one.
 Named graphs keep the provenance: which batch said what, and what was derived.
@@ -27,8 +27,6 @@ from .vocab import DCTERMS, PG, PREFIXES, PROV, RDF_TYPE, XSD
 
 DEFAULT_STORE_PATH = "./provgraph-data"
 STORE_ENV = "PROVGRAPH_STORE"
-#: pyoxigraph's bulk loader takes quads in chunks of this many.
-BULK_CHUNK = 100_000
 #: Derived triples per bulk load of :meth:`LineageStore.write_derived` (each gives two lines,
 #: graph and view): a few tens of MB of text at a time, as Oxigraph's bulk loader holds several
 #: times its input in memory.
@@ -45,6 +43,14 @@ def view_graphs() -> list:
     mirrored once (a stored validation report is not: ``GRAPH`` reaches it). One graph, because a
     pattern over several graphs costs Oxigraph one index scan per graph: most of a point query."""
     return [DefaultGraph()]
+
+
+def view_options() -> dict:
+    """Keyword arguments for :meth:`pyoxigraph.Store.query` that make the view its default graph:
+    none when the view is the store's own default graph, which Oxigraph reads when no dataset is
+    named (naming it costs an explicit-dataset evaluation, ~12 µs of a 90 µs point query)."""
+    view = view_graphs()
+    return {} if view == [DefaultGraph()] else {"default_graph": view}
 
 
 def default_store_path() -> str:
@@ -157,8 +163,9 @@ class LineageStore:
         """Write derived graphs from ``(graph, may exist, statements)`` triples, each graph once;
         statements are N-Triples lines without their final `` .``, each written into the graph and
         into the view. A graph that may exist is replaced (what left it leaves the view unless
-        another graph states it); the others are taken to be new. Bulk-loaded in large texts.
-        Returns the number of triples written."""
+        another graph states it, and only the difference is written when most of it stays); the
+        others are taken to be new. Loaded in large texts (:meth:`_write`). Returns the number of
+        triples derived."""
         lines: list[str] = []
         written = 0
         for graph, may_exist, statements in contents:
@@ -211,22 +218,12 @@ class LineageStore:
             if not any(isinstance(g, NamedNode) and g != leaving for g in holders):
                 self.oxigraph.remove(Quad(t.subject, t.predicate, t.object, DefaultGraph()))
 
-    def _bulk(self, quads: Iterable[Quad]) -> None:
-        chunk: list[Quad] = []
-        for quad in quads:
-            chunk.append(quad)
-            if len(chunk) >= BULK_CHUNK:
-                self.oxigraph.bulk_extend(chunk)
-                chunk = []
-        if chunk:
-            self.oxigraph.bulk_extend(chunk)
-
     # --- reading --------------------------------------------------------------------------
     def select(self, text: str, **kwargs):
         """Run a SPARQL query whose default graph is the deduplicated view (every batch, derived,
         catalog and vocabulary fact once); ``GRAPH`` reaches every named graph.
         The project prefixes are declared."""
-        return self.oxigraph.query(text, default_graph=view_graphs(), prefixes=PREFIXES, **kwargs)
+        return self.oxigraph.query(text, prefixes=PREFIXES, **{**view_options(), **kwargs})
 
     def flush(self) -> None:
         if self.path is not None:

@@ -52,9 +52,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from pyoxigraph import DefaultGraph, NamedNode, QueryBoolean, QueryResultsFormat, QueryTriples
+from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QueryTriples
 
-from ..store import view_graphs
+from ..store import view_options
 
 from ..errors import InputRejected
 from ..graph import IngestSummary, LineageGraph
@@ -98,10 +98,7 @@ class Engine:
         self.graph = graph
         self.query_timeout = query_timeout
         self.row_limit = row_limit
-        view = view_graphs()
-        # the store's default graph is what Oxigraph reads when no dataset is given, and naming it
-        # costs an explicit-dataset evaluation: ~12 µs of a 90 µs point query
-        self._view_options = {} if view == [DefaultGraph()] else {"default_graph": view}
+        self._view_options = view_options()
         self._write_lock = threading.Lock()
         self._generation = 0
         self._changed = threading.Condition()

@@ -91,12 +91,12 @@ class FastLane:
 
     @staticmethod
     def _takes_canned(environ: dict[str, Any]) -> bool:
-        """Whether this request runs a canned query the way the Flask route would (GET, ASCII query string)."""
-        return environ.get("REQUEST_METHOD") == "GET" and "HTTP_HOST" in environ and environ.get("QUERY_STRING", "").isascii()
+        """Whether this request runs a canned query the way the Flask route would (a GET)."""
+        return environ.get("REQUEST_METHOD") == "GET" and _plain(environ)
 
     def _takes(self, environ: dict[str, Any]) -> bool:
         """Whether this request is a query the lane answers the way Flask would."""
-        if "HTTP_HOST" not in environ or not environ.get("QUERY_STRING", "").isascii():
+        if not _plain(environ):
             return False
         method = environ.get("REQUEST_METHOD")
         if method == "GET":
@@ -106,6 +106,12 @@ class FastLane:
         length = environ.get("CONTENT_LENGTH", "")
         return (length.isdigit() and int(length) <= self.max_request_bytes
                 and _content_type(environ.get("CONTENT_TYPE", ""))[0] in (FORM, QUERY_TYPE))
+
+
+def _plain(environ: dict[str, Any]) -> bool:
+    """What every request the lane takes has: a Host header and an ASCII query string (anything
+    else Flask decodes its own way)."""
+    return "HTTP_HOST" in environ and environ.get("QUERY_STRING", "").isascii()
 
 
 @functools.lru_cache(maxsize=256)
