@@ -29,8 +29,8 @@ from pyshacl.graph_abstraction import to_rdf
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
-SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
-THIS = rdflib.Variable("this")
+from .neighbourhood import SH, THIS
+
 #: Parameters that change what a result says, not whether there is one.
 DESCRIPTIVE = {SH[name] for name in "severity message name description order group".split()}
 TARGETS = {SH[name] for name in "targetClass targetNode targetSubjectsOf targetObjectsOf".split()}
@@ -150,16 +150,6 @@ def _binds(node) -> bool:
     return False
 
 
-def _mentions_this(node) -> bool:
-    if node == THIS:
-        return True
-    if isinstance(node, CompValue):
-        return any(_mentions_this(v) for k, v in node.items() if not k.startswith("_"))
-    if isinstance(node, (list, tuple)):
-        return any(_mentions_this(v) for v in node)
-    return False
-
-
 def _sound(node, keys: set) -> bool:
     """No operator the screen cannot follow, and ``$this`` read only where it is bound."""
     if isinstance(node, (list, tuple)):
@@ -171,15 +161,15 @@ def _sound(node, keys: set) -> bool:
     if node.name not in PASSING | {"Join", "LeftJoin", "Union"}:
         return False  # sub-query (ToMultiSet), VALUES, MINUS, GRAPH, SERVICE, Slice (LIMIT/OFFSET), paths we do not know
     if node.name == "Group":
-        return all(e == THIS or not _mentions_this(e) for e in node.expr or []) and _sound(node.p, keys)
+        return all(e == THIS or not _contains_variable(e, {THIS}) for e in node.expr or []) and _sound(node.p, keys)
     if node.name == "AggregateJoin":
         plain = [a for a in node.A if a.res not in keys]
-        return not _mentions_this(plain) and _sound(node.p, keys)
+        return not _contains_variable(plain, {THIS}) and _sound(node.p, keys)
     if node.name == "Extend" and node.var == THIS:
         return node.expr in keys and _sound(node.p, keys)
     inputs = [node.p] if "p" in node else [node.p1, node.p2]
     expression = node.get("expr")
-    if expression is not None and _mentions_this(expression):
+    if expression is not None and _contains_variable(expression, {THIS}):
         under = node.p1 if node.name == "LeftJoin" else node.p
         if not _binds(under):
             return False
