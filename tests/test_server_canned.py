@@ -20,7 +20,7 @@ from provgraph.config import ServiceConfig
 from provgraph.formatting import json_term
 from provgraph.queries import load_catalogue
 from provgraph.server.app import create_app
-from provgraph.server.engine import INLINE_ROWS, Engine
+from provgraph.server.engine import INLINE_ROWS, PROVEN_RUNS, Engine
 from provgraph.server.errors import ApiError
 from provgraph.server.row_cap import serialized_within, within_row_limit
 
@@ -166,3 +166,30 @@ def test_an_answer_is_sent_as_written_cut_or_left_to_python_by_its_rows(limit, c
             assert answer is None
             continue
         assert answer == (store.query(f"{text} LIMIT {min(5, limit)}").serialize(format=fmt), 5 > limit), fmt
+
+
+def test_a_canned_query_that_proved_fast_runs_in_the_request_thread_until_it_runs_long(tmp_path):
+    """A query family answered well inside its limit PROVEN_RUNS times skips the evaluator hand-off;
+    then a slow one is answered when it ends (408, late), and the family goes back to the evaluators."""
+    graph = provgraph.open(tmp_path / "store")
+    filler = pyoxigraph.NamedNode("http://example.org/filler")
+    graph.store.oxigraph.extend([pyoxigraph.Quad(pyoxigraph.NamedNode(f"http://example.org/{i}"), pyoxigraph.NamedNode("http://example.org/p"),
+                                                 pyoxigraph.Literal(str(i)), filler) for i in range(1500)])
+    engine = Engine(graph, query_timeout=0.3, row_limit=10, max_concurrent_queries=2)
+    fast = "SELECT ?s WHERE { GRAPH <http://example.org/filler> { ?s <http://example.org/p> \"7\" } } ORDER BY ?s"
+    try:
+        for _ in range(PROVEN_RUNS):
+            body, _ = engine.run_serialized(fast, QueryResultsFormat.JSON, known_as="family")
+            assert json.loads(body)["results"]["bindings"] == [{"s": {"type": "uri", "value": "http://example.org/7"}}]
+        started = time.monotonic()
+        with pytest.raises(ApiError) as late:
+            engine.run_serialized(REJECT_EVERY_PAIR, QueryResultsFormat.JSON, known_as="family")
+        took = time.monotonic() - started
+        assert late.value.status == 408
+        started = time.monotonic()
+        with pytest.raises(ApiError) as on_time:
+            engine.run_serialized(REJECT_EVERY_PAIR, QueryResultsFormat.JSON, known_as="family")
+        assert on_time.value.status == 408 and time.monotonic() - started < took
+    finally:
+        wait_until_idle(engine)
+        graph.close()

@@ -68,12 +68,18 @@ SLOT_WAIT_SECONDS = 1.0
 #: Most rows a plain pattern is serialised with in the request thread (no clock is read while
 #: Oxigraph writes them); a longer answer is read row by row instead.
 INLINE_ROWS = 1000
+#: A query family (see :meth:`Engine.run_serialized`) runs in the request thread once this many of
+#: its evaluations in a row each ended within this fraction of the time limit.
+PROVEN_RUNS = 20
+PROVEN_FRACTION = 0.05
 _POSITION = re.compile(r"error at (\d+):(\d+)")
 #: String literals, IRIs and comments: blanked before looking for keywords (they can hold any word).
 _OPAQUE = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"'
                      r"|'(?:[^'\\\n]|\\.)*'|<[^<>\"{}|^`\\\s]*>|#[^\n]*")
 _FORM = re.compile(r"(?<![\w:?$])(SELECT|CONSTRUCT|DESCRIBE|ASK)(?![\w:-])", re.IGNORECASE)
 _DECLARED = re.compile(r"(?<![\w:?$])PREFIX\s+([A-Za-z][\w.-]*)?\s*:", re.IGNORECASE)
+#: A prefix name where it is used (``pg:name``) or declared; a false match only passes one more prefix.
+_PREFIX_USE = re.compile(r"(?<![\w.-])([A-Za-z][\w.-]*):")
 _BLOCKING = re.compile(r"(?<![\w:?$])(ORDER|GROUP|HAVING|COUNT|SUM|AVG|MIN|MAX|SAMPLE|GROUP_CONCAT|DISTINCT|REDUCED|FILTER"
                        r"|MINUS|EXISTS|SERVICE)(?![\w:-])|\{\s*SELECT", re.IGNORECASE)
 
@@ -108,6 +114,7 @@ class Engine:
             self._slots.put(None)
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
         self._uncapped: dict[str, None] = {}  # SELECT texts that do not take an appended LIMIT
+        self._proven: dict[str, int] = {}  # query family -> its latest evaluations in a row within PROVEN_FRACTION of the limit
         for number in range(max(1, max_concurrent_queries)):
             # daemon: an evaluation that cannot be cancelled must not keep the process alive at shutdown
             threading.Thread(target=self._evaluator, name=f"provgraph-query-{number}", daemon=True).start()
@@ -147,7 +154,8 @@ class Engine:
 
     def run_serialized(self, text: str, fmt: QueryResultsFormat, *, default_graph: list[str] | None = None,
                        named_graphs: list[str] | None = None, base_iri: str | None = None,
-                       timeout: float | None = None, row_limit: int | None = None) -> tuple[bytes, bool] | None:
+                       timeout: float | None = None, row_limit: int | None = None,
+                       known_as: str | None = None) -> tuple[bytes, bool] | None:
         """Evaluate a SELECT query and have Oxigraph serialise its solutions, in Rust and without
         the GIL (see :mod:`.row_cap`): ``(body, truncated)``, ``body`` in ``fmt`` (SPARQL 1.1 Query
         Results JSON, XML, CSV or TSV), ``truncated`` when the row limit cut it. Arguments and
@@ -157,6 +165,14 @@ class Engine:
         its first row runs on an evaluator, where the request thread's wait enforces the time
         limit. A plain pattern runs in the request thread, as in :meth:`run`, but nothing reads it
         row by row to check the clock, so it is capped at :data:`INLINE_ROWS` rows there.
+
+        ``known_as`` names the family a query belongs to (the canned query's name; its texts
+        differ only in their bound parameters). Once the family's latest :data:`PROVEN_RUNS`
+        evaluations in a row each ended within :data:`PROVEN_FRACTION` of the time limit, the family runs in the request thread, uncapped: the hand-off to an evaluator cost canned
+        ``upstream`` a sixth of its requests/s. Such a query is answered when it ends, however long
+        that takes (a 408 then, if past its limit); one that runs long sends its family back to
+        the evaluators until it has proven itself again.
+
         ``None`` — call :meth:`run` instead — when ``text`` is not a SELECT query, does not take an
         appended ``LIMIT`` (it has its own, or a trailing ``VALUES``), or is a plain pattern with
         more than :data:`INLINE_ROWS` rows and a higher row limit."""
@@ -164,19 +180,33 @@ class Engine:
             return None
         deadline = time.monotonic() + (self.query_timeout if timeout is None else timeout)
         limit = self.row_limit if row_limit is None else row_limit
-        in_request_thread = not may_block_before_first_row(text)
-        cap = min(limit, INLINE_ROWS) if in_request_thread else limit
+        proven = known_as is not None and self._proven.get(known_as, 0) >= PROVEN_RUNS
+        in_request_thread = proven or not may_block_before_first_row(text)
+        cap = min(limit, INLINE_ROWS) if in_request_thread and not proven else limit
         options = self._options(text, default_graph, named_graphs, base_iri)
         serialize = functools.partial(self._serialize, fmt=fmt, deadline=deadline, limit=limit, cap=cap)
+        started = time.monotonic()
         try:
-            return self._evaluate(f"{text}\nLIMIT {cap + 1}", options, deadline, serialize, in_request_thread=in_request_thread)
+            answer = self._evaluate(f"{text}\nLIMIT {cap + 1}", options, deadline, serialize, in_request_thread=in_request_thread)
+            if known_as is not None:
+                self._note_duration(known_as, time.monotonic() - started, timeout)
+            return answer
         except ApiError as error:
+            if known_as is not None and error.status == 408:
+                self._note_duration(known_as, float("inf"), timeout)
             if error.code != "malformed-query":
                 raise
             if len(self._uncapped) >= 1024:
                 self._uncapped.clear()
             self._uncapped[text] = None  # run() reports what is wrong with the text itself, if anything
             return None
+
+    def _note_duration(self, family: str, seconds: float, timeout: float | None) -> None:
+        # a plain counter per family, reset by one slow run; a lost update under a race only delays a promotion or a reset
+        if seconds <= PROVEN_FRACTION * (self.query_timeout if timeout is None else timeout):
+            self._proven[family] = self._proven.get(family, 0) + 1
+        else:
+            self._proven[family] = 0
 
     def _options(self, text: str, default_graph: list[str] | None, named_graphs: list[str] | None,
                  base_iri: str | None) -> dict[str, Any]:
@@ -296,11 +326,14 @@ def is_select(text: str) -> bool:
 
 @functools.lru_cache(maxsize=1024)
 def undeclared_prefixes(text: str) -> dict[str, str] | None:
-    """The default prefixes (:data:`provgraph.vocab.PREFIXES`) that ``text`` does not declare
-    itself, or ``None``: Oxigraph parses every prefix it is given on every query (~6 µs for all
-    of them, a tenth of a point query), and a query's own declaration wins anyway. Cached."""
-    declared = set(_DECLARED.findall(_OPAQUE.sub(" ", text)))  # prefix names are case-sensitive, the keyword is not
-    missing = {name: iri for name, iri in PREFIXES.items() if name not in declared}
+    """The default prefixes (:data:`provgraph.vocab.PREFIXES`) that ``text`` uses without
+    declaring them, or ``None``: Oxigraph parses every prefix it is given on every query (all of
+    them cost ~9 µs, a quarter of a point query), and a query's own declaration wins anyway.
+    Strings, IRIs and comments are ignored. Cached."""
+    code = _OPAQUE.sub(" ", text)
+    declared = set(_DECLARED.findall(code))  # prefix names are case-sensitive, the keyword is not
+    used = set(_PREFIX_USE.findall(code))
+    missing = {name: iri for name, iri in PREFIXES.items() if name in used and name not in declared}
     return missing or None
 
 

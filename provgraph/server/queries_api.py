@@ -70,7 +70,7 @@ def answer(catalogue: dict[str, CannedQuery], engine: Engine, name: str, params:
     except QueryError as exc:
         raise ApiError(400, str(exc), code="bad-parameter") from None
     content_type = f"{FORMATS[fmt]}; charset=utf-8"
-    native = engine.run_serialized(text, _NATIVE[fmt])
+    native = engine.run_serialized(text, _NATIVE[fmt], known_as=name)
     if native is not None:
         return native[0], content_type, native[1]
     answered = engine.run(text)  # a query Oxigraph cannot cut at the row limit: rows collected in Python
