@@ -24,11 +24,13 @@ filter that rejects every row, run inside one call until they finish. So a query
 those (:func:`may_block_before_first_row`) is evaluated on one of ``max_concurrent_queries`` daemon
 evaluator threads while the request thread waits up to the deadline: the client gets its 408 on
 time, and the evaluator (and a core) stays busy until the evaluation ends; the evaluator count
-bounds how many can, and a query that finds every slot busy for a second gets 503. Other
-queries (plain patterns) run in the request thread, because the hand-off to an evaluator — a
-thread wake-up — cost more than a point query itself (profile: ~0.5 ms of 1.5 ms per request on
-a loaded 2-core machine). A plain pattern whose join produces no row for a long time is the one
-case answered late (when it ends) rather than at its limit. What remains: pyoxigraph 0.5 offers
+bounds how many can, and a query that finds every slot busy for a second gets 503. Plain
+patterns run in the request thread instead, because the hand-off to an evaluator — a thread
+wake-up — cost more than a point query itself (profile: ~0.5 ms of 1.5 ms per request on a
+loaded 2-core machine); so does a canned query whose family has proven fast
+(:meth:`Engine.run_serialized`, ``known_as``). A plain pattern whose join produces no row for a
+long time, and a proven canned query that turns out slow, are the cases answered late (when they
+end) rather than at their limit. What remains: pyoxigraph 0.5 offers
 no way to stop an evaluation (``Store.query`` has no cancel or deadline; custom functions run
 only where the query text calls them), so after a 408 for a sort, aggregate or all-rejecting
 filter, that evaluation keeps a core until it ends; a cross product stops at its limit.
