@@ -51,7 +51,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("token_file", str, None, "File of Bearer tokens for ingest, one per line ('#' starts a comment)."),
     Setting("allow_unauthenticated_ingest", bool, False, "Local trials only: accept ingest without a token when none is configured."),
     Setting("allow_service", bool, False, "Allow SPARQL SERVICE (it makes the server fetch any URL a caller names)."),
-    Setting("io_threads", int, 2, "granian's Rust threads that read requests and write responses (its runtime threads; waitress ignores it)."),
+    Setting("io_threads", int, 1, "granian's Rust threads that read requests and write responses (its runtime threads; waitress ignores it)."),
     Setting("http_server", str, "granian", "WSGI server, in this one process: granian (HTTP parsed in Rust; fastest) or waitress (pure Python)."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -73,7 +73,7 @@ class ServiceConfig:
     token_file: str | None = None
     allow_unauthenticated_ingest: bool = False
     allow_service: bool = False
-    io_threads: int = 2
+    io_threads: int = 1
     http_server: str = "granian"
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 

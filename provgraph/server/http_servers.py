@@ -9,9 +9,9 @@ requests, so it runs granian's thread-worker server (:class:`granian.server.mt.M
 one worker *thread* in this process. granian reserves that server for free-threaded Python builds,
 but nothing in it needs that: the WSGI worker calls the application under the GIL as its
 process workers do, and pyoxigraph releases the GIL while it evaluates, so queries still run on
-every core. Two runtime threads (``io_threads``) instead of granian's one: on 2 cores a point query
-went from 4.8–5.4k to 6.4–7.0k requests/s (wrk, 8 connections; benchmarks/RESULTS.md, session 4),
-the one Rust thread having been the queue every request and response passed through. The pinned granian minor version is the one this was written and tested against.
+every core. ``io_threads`` sets granian's runtime threads (HTTP reading and writing); on 2 cores,
+2 against 1 measured from +25 % to nothing on point queries across runs (benchmarks/RESULTS.md,
+session 4), so it stays at granian's 1. The pinned granian minor version is the one this was written and tested against.
 
 **waitress** (``http_server = "waitress"``): pure Python, no compiled code, for platforms without
 a granian wheel. Its asynchronous front end reads whole requests (with a body limit) before a
