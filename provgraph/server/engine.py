@@ -170,10 +170,11 @@ class Engine:
 
         ``known_as`` names the family a query belongs to (the canned query's name; its texts
         differ only in their bound parameters). Once the family's latest :data:`PROVEN_RUNS`
-        evaluations in a row each ended within :data:`PROVEN_FRACTION` of the time limit, the family runs in the request thread, uncapped: in-process, the hand-off to an evaluator added
-        0.5 ms to the median 1.8 ms of canned ``upstream``. Such a query is answered when it ends, however long
-        that takes (a 408 then, if past its limit); one that runs long sends its family back to
-        the evaluators until it has proven itself again.
+        evaluations in a row each ended within :data:`PROVEN_FRACTION` of the time limit, the
+        family runs in the request thread, uncapped: in-process, the hand-off to an evaluator
+        added 0.5 ms to the median 1.8 ms of canned ``upstream``. Such a query is answered when
+        it ends, however long that takes (a 408 then, if past its limit); one that runs long
+        sends its family back to the evaluators until it has proven itself again.
 
         ``None`` — call :meth:`run` instead — when ``text`` is not a SELECT query, does not take an
         appended ``LIMIT`` (it has its own, or a trailing ``VALUES``), or is a plain pattern with
