@@ -35,6 +35,8 @@ from tabulate import tabulate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import pyoxigraph  # noqa: E402
+
 import provgraph  # noqa: E402
 from provgraph import generate  # noqa: E402
 from provgraph.vocab import PREFIXES  # noqa: E402
@@ -54,7 +56,6 @@ def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    import pyoxigraph
     return (f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GB RAM; {platform.system()} {platform.release()}; "
             f"Python {platform.python_version()}, pyoxigraph {pyoxigraph.__version__}")
 
@@ -85,7 +86,8 @@ def query_cases(graph: provgraph.LineageGraph, scale: float) -> dict[str, dict]:
 
 def model_field(graph: provgraph.LineageGraph, model) -> str:
     """The first field path of the model's schema."""
-    rows = graph.sparql(f"""SELECT ?path WHERE {{ ?d pg:namespace "{model.namespace}" ; pg:name "{model.name}" ;
+    namespace, name = pyoxigraph.Literal(model.namespace), pyoxigraph.Literal(model.name)  # written as escaped terms
+    rows = graph.sparql(f"""SELECT ?path WHERE {{ ?d pg:namespace {namespace} ; pg:name {name} ;
                                             pg:field/pg:fieldPath ?path }} ORDER BY ?path LIMIT 1""").rows
     return rows[0][0].value
 
@@ -174,7 +176,6 @@ def main() -> None:
 
         # The ceiling loads every quad the store holds, the default-graph view included: those are
         # the quads ingest writes (graph.export leaves the view out, as it is derived from the rest).
-        import pyoxigraph
         nquads = work / "store.nq"
         graph.store.oxigraph.dump(str(nquads), pyoxigraph.RdfFormat.N_QUADS)
         raw_dir = work / "raw-store"

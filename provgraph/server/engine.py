@@ -311,11 +311,18 @@ class Engine:
 
 
 @functools.lru_cache(maxsize=1024)
+def _code(text: str) -> str:
+    """``text`` with its strings, IRIs and comments blanked (each can hold any word); cached, as
+    the three questions below each ask it of every new query text."""
+    return _OPAQUE.sub(" ", text)
+
+
+@functools.lru_cache(maxsize=1024)
 def may_block_before_first_row(text: str) -> bool:
     """Whether evaluation may run long inside one pyoxigraph call: sorting, grouping, aggregates,
     duplicate removal, filters, negation, sub-queries. Strings, IRIs and comments are ignored.
     Cached: clients repeat the same query text."""
-    return bool(_BLOCKING.search(_OPAQUE.sub(" ", text)))
+    return bool(_BLOCKING.search(_code(text)))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -323,7 +330,7 @@ def is_select(text: str) -> bool:
     """Whether ``text`` is a SELECT query: its first query-form keyword, outside strings, IRIs
     and comments, is ``SELECT`` (an appended ``LIMIT`` would cut a CONSTRUCT's solutions, not
     its triples). Cached: clients repeat the same query text."""
-    form = _FORM.search(_OPAQUE.sub(" ", text))
+    form = _FORM.search(_code(text))
     return bool(form) and form.group(1).upper() == "SELECT"
 
 
@@ -333,7 +340,7 @@ def undeclared_prefixes(text: str) -> dict[str, str] | None:
     declaring them, or ``None``: Oxigraph parses every prefix it is given on every query (all of
     them cost ~9 µs, a quarter of a point query), and a query's own declaration wins anyway.
     Strings, IRIs and comments are ignored. Cached."""
-    code = _OPAQUE.sub(" ", text)
+    code = _code(text)
     declared = set(_DECLARED.findall(code))  # prefix names are case-sensitive, the keyword is not
     used = set(_PREFIX_USE.findall(code))
     missing = {name: iri for name, iri in PREFIXES.items() if name in used and name not in declared}

@@ -21,11 +21,12 @@ from ..errors import QueryError
 from ..queries import CannedQuery
 from .engine import Engine
 from .errors import ApiError
-from .results import render
+from .results import negotiate, render
 
 blueprint = Blueprint("queries", __name__)
 FORMATS = {"json": "application/sparql-results+json", "csv": "text/csv"}
 _NATIVE = {"json": QueryResultsFormat.JSON, "csv": QueryResultsFormat.CSV}
+_FORMAT_OF = {media_type: name for name, media_type in FORMATS.items()}
 
 
 @blueprint.route("/api/v1/queries", methods=["GET"])
@@ -84,7 +85,7 @@ def _unknown(name: str, catalogue: dict[str, CannedQuery]) -> ApiError:
 
 @functools.lru_cache(maxsize=64)
 def _format_accepted(accept: MIMEAccept) -> str:
-    return "csv" if accept.best_match(list(FORMATS.values())) == "text/csv" else "json"
+    return _FORMAT_OF[negotiate(accept, _FORMAT_OF)]
 
 
 def _parameters() -> dict:
