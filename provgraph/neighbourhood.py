@@ -129,19 +129,32 @@ def _sparql_pattern(shapes: rdflib.Graph, constraint, focus) -> Pattern:
     text = shapes.value(constraint, SH.select) or shapes.value(constraint, SH.ask)
     if text is None or "$PATH" in str(text) or "$shapesGraph" in str(text) or "$currentShape" in str(text):
         raise Unbounded(f"SPARQL constraint {constraint} is not followed")
+    if focus != THIS:
+        raise Unbounded("a SPARQL constraint on a nested shape")
+    return _query_pattern(str(text), declared_prefixes(shapes, constraint))
+
+
+def declared_prefixes(shapes: rdflib.Graph, constraint) -> tuple[tuple[str, str], ...]:
+    """The ``(prefix, namespace)`` pairs a SPARQL-based constraint declares through
+    ``sh:prefixes``/``sh:declare`` (SHACL 1.0 section 5.2.1), sorted."""
     prefixes = {}
     for declarations in shapes.objects(constraint, SH.prefixes):
         for declared in shapes.objects(declarations, SH.declare):
-            prefixes[str(shapes.value(declared, SH.prefix))] = rdflib.Namespace(str(shapes.value(declared, SH.namespace)))
-    if focus != THIS:
-        raise Unbounded("a SPARQL constraint on a nested shape")
-    return _query_pattern(str(text), tuple(sorted((k, str(v)) for k, v in prefixes.items())))
+            prefixes[str(shapes.value(declared, SH.prefix))] = str(shapes.value(declared, SH.namespace))
+    return tuple(sorted(prefixes.items()))
+
+
+@lru_cache(maxsize=256)
+def prepared(text: str, prefixes: tuple[tuple[str, str], ...]):
+    """rdflib's parse of the SPARQL ``text`` with ``prefixes`` declared (a prepared query, whose
+    ``algebra`` callers only read); cached. Raises what ``prepareQuery`` raises."""
+    return prepareQuery(text, initNs={k: rdflib.Namespace(v) for k, v in prefixes})
 
 
 @lru_cache(maxsize=256)
 def _query_pattern(text: str, prefixes: tuple) -> Pattern:
     try:
-        query = prepareQuery(text, initNs={k: rdflib.Namespace(v) for k, v in prefixes})
+        query = prepared(text, prefixes)
     except Exception as exc:  # noqa: BLE001 - any parse failure means: not followed here
         raise Unbounded(f"SPARQL constraint: {exc}") from None
     return _from_algebra(query.algebra)
@@ -406,4 +419,4 @@ def target_classes(reader: Neighbourhood, shapes: rdflib.Graph, shape) -> set:
     return set().union(*(reader.ends(NamedNode(str(c)), MulPath(rdflib.RDFS.subClassOf, "*"), False) for c in classes))
 
 
-__all__ = ["Neighbourhood", "Pattern", "Unbounded", "shape_pattern", "shacl_path", "target_classes", "targets"]
+__all__ = ["Neighbourhood", "Pattern", "Unbounded", "declared_prefixes", "prepared", "shape_pattern", "shacl_path", "target_classes", "targets"]

@@ -26,10 +26,9 @@ import pyoxigraph
 import rdflib
 from pyoxigraph import NamedNode
 from pyshacl.graph_abstraction import to_rdf
-from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from .neighbourhood import SH, THIS
+from .neighbourhood import SH, THIS, declared_prefixes, prepared
 
 #: Parameters that change what a result says, not whether there is one.
 DESCRIPTIVE = {SH[name] for name in "severity message name description order group".split()}
@@ -69,15 +68,12 @@ def _sparql_suspects(data: pyoxigraph.Store, shapes: rdflib.Graph, constraint, n
     text = shapes.value(constraint, SH.select)
     if text is None or any(p not in known for p in shapes.predicates(constraint)):
         return set(nodes)
-    prefixes = {}
-    for declarations in shapes.objects(constraint, SH.prefixes):
-        for declared in shapes.objects(declarations, SH.declare):
-            prefixes[str(shapes.value(declared, SH.prefix))] = str(shapes.value(declared, SH.namespace))
-    if not restrictable(str(text), tuple(sorted(prefixes.items()))):
+    prefixes = declared_prefixes(shapes, constraint)
+    if not restrictable(str(text), prefixes):
         return set(nodes)
     found = set()
     # pySHACL reads an Oxigraph store as the union of its graphs; so does the screen.
-    for solution in data.query(str(text), prefixes=prefixes, use_default_graph_as_union=True):
+    for solution in data.query(str(text), prefixes=dict(prefixes), use_default_graph_as_union=True):
         this = solution["this"]
         if this is None:
             return set(nodes)
@@ -93,7 +89,7 @@ def restrictable(text: str, prefixes: tuple) -> bool:
     (it is projected, grouped on when aggregating, and bound by the pattern); and each
     expression that reads ``$this`` (``EXISTS`` included) sits over a pattern that binds it."""
     try:
-        query = prepareQuery(text, initNs={k: rdflib.Namespace(v) for k, v in prefixes})
+        query = prepared(text, prefixes)
     except Exception:  # noqa: BLE001 - pySHACL reports a query it cannot run; the screen keeps every node
         return False
     root = query.algebra
