@@ -190,8 +190,11 @@ def start(name: str, store: Path, oxigraph_cli: str, query_timeout: float, basel
     if name == "oxigraph":
         command = [oxigraph_cli, "serve", "--location", str(store), "--bind", f"127.0.0.1:{port}"]
     else:
+        variant = name.split("-")[1:]  # provgraph[-waitress][-wN]: the HTTP server and the number of query processes
+        workers = [part[1:] for part in variant if part[:1] == "w" and part[1:].isdigit()]
         command = [str(BIN / "provgraph"), "serve", "--store", str(store), "--host", "127.0.0.1", "--port", str(port),
-                   "--query-timeout", str(query_timeout), "--http-server", name.partition("-")[2] or "granian"]
+                   "--query-timeout", str(query_timeout), "--http-server", "waitress" if "waitress" in variant else "granian",
+                   *(["--workers", workers[0]] if workers else [])]
         if name == "baseline":
             command[:2] = [sys.executable, "-c", BASELINE_MAIN.format(source=str(Path(baseline).resolve())), "serve"]
             command[command.index("--http-server") + 1] = "granian"
@@ -282,7 +285,8 @@ def main() -> None:
     parser.add_argument("--heavy-clients", type=int, default=2)
     parser.add_argument("--heavy-requests", type=int, default=2, help="per heavy client per round")
     parser.add_argument("--servers", default="provgraph,oxigraph",
-                        help="comma-separated: provgraph (granian), provgraph-waitress, oxigraph, baseline (see --baseline)")
+                        help="comma-separated: provgraph (granian), provgraph-waitress, provgraph-wN (N query processes), oxigraph, "
+                             "baseline (see --baseline)")
     parser.add_argument("--baseline", help="a provgraph source tree (e.g. `git archive COMMIT | tar -x -C DIR`) served as "
                                            "`baseline`, to compare two versions back to back in one run")
     parser.add_argument("--cases", default="point,upstream,trained-on", help="comma-separated subset of the three cases")

@@ -52,7 +52,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("allow_unauthenticated_ingest", bool, False, "Local trials only: accept ingest without a token when none is configured."),
     Setting("allow_service", bool, False, "Allow SPARQL SERVICE (it makes the server fetch any URL a caller names)."),
     Setting("io_threads", int, 1, "granian's Rust threads that read requests and write responses (its runtime threads; waitress ignores it)."),
-    Setting("http_server", str, "granian", "WSGI server, in this one process: granian (HTTP parsed in Rust; fastest) or waitress (pure Python)."),
+    Setting("http_server", str, "granian", "WSGI server: granian (HTTP parsed in Rust; fastest) or waitress (pure Python, one process)."),
+    Setting("workers", int, 1, "Processes answering requests (granian only). 1: this process answers everything. N > 1: N processes answer from read-only snapshots of the store, published after each ingest (visible within ~0.1 s), while this process ingests; threads and max_concurrent_queries are per process."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -75,6 +76,7 @@ class ServiceConfig:
     allow_service: bool = False
     io_threads: int = 1
     http_server: str = "granian"
+    workers: int = 1
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     def tokens(self) -> frozenset[str]:

@@ -44,6 +44,9 @@ class InputRejected(ProvgraphError):
         more = f"\n  … and {len(self.problems) - 20} more" if len(self.problems) > 20 else ""
         super().__init__(f"input rejected, nothing was stored ({len(self.problems)} problem(s)):\n  {shown}{more}")
 
+    def __reduce__(self):
+        return type(self), (self.problems,)  # pickled whole: the server's query processes hand it on
+
 
 class QueryError(ProvgraphError):
     """A canned query is unknown, or a parameter is missing or ill-typed."""

@@ -54,7 +54,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QueryTriples
+from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QueryTriples, Store
 
 from ..store import view_options
 
@@ -250,8 +250,13 @@ class Engine:
             finally:
                 self._slots.put(None)
 
+    def store(self) -> Store:
+        """The store queries read: the graph's own (a query process reads a snapshot instead, see
+        :class:`provgraph.server.workers.SnapshotEngine`)."""
+        return self.graph.store.oxigraph
+
     def _snapshot_query(self, text: str, options: dict, deadline: float):
-        store = self.graph.store.oxigraph
+        store = self.store()
         while True:
             before = self._generation  # read without the lock: a reader only needs to see an odd value or a change
             if before % 2:

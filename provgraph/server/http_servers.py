@@ -47,9 +47,6 @@ def run(app, config: ServiceConfig, on_listening: Callable[[str, int], None]) ->
 
 
 def _run_granian(app, config: ServiceConfig, on_listening: Callable[[str, int], None]) -> None:
-    from granian.constants import Interfaces
-    from granian.log import LogLevels
-    from granian.net import SocketSpec
     from granian.server.mt import MTServer
 
     class InProcessGranian(MTServer):
@@ -57,26 +54,61 @@ def _run_granian(app, config: ServiceConfig, on_listening: Callable[[str, int], 
             pass  # one worker thread calling WSGI under the GIL, as granian's process workers do
 
         def _init_shared_socket(self) -> None:
-            # bind here (not in the worker) so the port — also a free one for port 0 — is known
-            try:
-                self._shd = SocketSpec(self.bind_addr, self.bind_port, self.backlog).build()
-            except RuntimeError as exc:  # the Rust side reports bind errors as RuntimeError
-                raise OSError(str(exc).strip().splitlines()[0]) from None  # without the Rust backtrace
-            self._sfd = self._shd.get_fd()
-            with socket.socket(fileno=os.dup(self._sfd)) as bound:
-                bound.listen(self.backlog)  # granian's worker listens later; connect() must not be refused before
+            _bind_and_listen(self)
 
-    server = InProcessGranian("provgraph", address=config.host, port=config.port, interface=Interfaces.WSGI,
-                              workers=1, blocking_threads=config.threads, runtime_threads=config.io_threads,
-                              log_level=LogLevels.error,
-                              respawn_failed_workers=False)
+    server = _granian(InProcessGranian, config, workers=1)
+    _announce_on_startup(server, on_listening)
+    server.serve(target_loader=lambda *args, **kwargs: app, wrap_loader=False)
 
+
+def run_processes(load_app: Callable[[], object], config: ServiceConfig, on_listening: Callable[[str, int], None]) -> None:
+    """Serve on ``config.workers`` granian worker processes, each answering with the WSGI app that
+    ``load_app()`` (picklable) builds in it, until SIGINT or SIGTERM; otherwise as :func:`run`."""
+    import multiprocessing
+
+    from granian.server.mp import MPServer
+
+    class ProcessesGranian(MPServer):
+        def _init_shared_socket(self) -> None:
+            _bind_and_listen(self)
+            self._sso = socket.socket(fileno=self._sfd)
+            self._sso.set_inheritable(True)  # as MPServer does: the workers accept on it
+
+    # fork would copy this process's open read-write store and its threads into each worker
+    multiprocessing.set_start_method("spawn", force=True)
+    server = _granian(ProcessesGranian, config, workers=config.workers)
+    _announce_on_startup(server, on_listening)
+    server.serve(target_loader=load_app, wrap_loader=False)
+
+
+def _granian(server_class, config: ServiceConfig, *, workers: int):
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+
+    return server_class("provgraph", address=config.host, port=config.port, interface=Interfaces.WSGI,
+                        workers=workers, blocking_threads=config.threads, runtime_threads=config.io_threads,
+                        log_level=LogLevels.error, respawn_failed_workers=False)
+
+
+def _bind_and_listen(server) -> None:
+    """Bind here (not in a worker) so the port — also a free one for port 0 — is known at once."""
+    from granian.net import SocketSpec
+
+    try:
+        server._shd = SocketSpec(server.bind_addr, server.bind_port, server.backlog).build()
+    except RuntimeError as exc:  # the Rust side reports bind errors as RuntimeError
+        raise OSError(str(exc).strip().splitlines()[0]) from None  # without the Rust backtrace
+    server._sfd = server._shd.get_fd()
+    with socket.socket(fileno=os.dup(server._sfd)) as bound:
+        bound.listen(server.backlog)  # granian's worker listens later; connect() must not be refused before
+
+
+def _announce_on_startup(server, on_listening: Callable[[str, int], None]) -> None:
     def announce() -> None:
         with socket.socket(fileno=os.dup(server._sfd)) as bound:  # a duplicate: closing it leaves the listener
             on_listening("granian", bound.getsockname()[1])
 
     server.on_startup(announce)
-    server.serve(target_loader=lambda *args, **kwargs: app, wrap_loader=False)
 
 
 def _run_waitress(app, config: ServiceConfig, on_listening: Callable[[str, int], None]) -> None:
