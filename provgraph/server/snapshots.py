@@ -23,6 +23,8 @@ unlinked file while it is open).
 
 from __future__ import annotations
 
+import ctypes
+import multiprocessing
 import os
 import shutil
 import tempfile
@@ -36,8 +38,6 @@ import pyoxigraph
 POINTER = "CURRENT"
 #: How long a superseded snapshot is kept, at least; twice the query time limit if longer.
 RETAIN_SECONDS = 60.0
-#: How often a reader looks for a newer snapshot, in seconds.
-POLL_SECONDS = 0.05
 
 
 def snapshot_folder_for(store_path: str | os.PathLike) -> Path:
@@ -57,6 +57,8 @@ class SnapshotPublisher:
         self.store = store
         self.folder = folder
         self.retain_seconds = retain_seconds
+        #: How many snapshots were published, in memory the query processes share (see :class:`SnapshotReader`).
+        self.published = multiprocessing.get_context("spawn").RawValue(ctypes.c_uint64, 0)
         self._sequence = 0
         self._superseded: list[tuple[float, Path]] = []  # (monotonic time superseded, folder)
 
@@ -71,6 +73,7 @@ class SnapshotPublisher:
         pointer.write_text(target.name, encoding="utf-8")
         previous = self.current()
         os.replace(pointer, self.folder / POINTER)
+        self.published.value = self._sequence  # after CURRENT names it: a reader that sees the count finds the snapshot
         now = time.monotonic()
         if previous is not None:
             self._superseded.append((now, previous))
@@ -98,37 +101,42 @@ def current_snapshot(folder: Path) -> Path | None:
 class SnapshotReader:
     """A query process's side: the newest published snapshot of ``folder``, opened read-only.
 
-    A daemon thread looks for a newer one every :data:`POLL_SECONDS` and opens it off the request
-    path (~20 ms); :meth:`refresh` does so at once (after this process's own ingest). Thread-safe:
-    :meth:`store` returns whichever snapshot was newest when it was called, and a query keeps the
-    one it started on. Raises :class:`FileNotFoundError` when nothing was published."""
+    ``published`` is the publisher's count in memory shared with the writer process
+    (:class:`multiprocessing.sharedctypes.RawValue`), read at every :meth:`store` call — a memory
+    read, where looking at ``CURRENT`` would be a system call per query. When it moved, the newest
+    snapshot is opened first (~20 ms, once per process and snapshot). So a query started after an
+    ingest was acknowledged reads a snapshot that holds it, as with one process. Thread-safe; a
+    query keeps the snapshot it started on. Raises :class:`FileNotFoundError` when nothing was
+    published."""
 
-    def __init__(self, folder: Path, *, poll_seconds: float = POLL_SECONDS):
+    def __init__(self, folder: Path, published):
         self.folder = folder
+        self.published = published
         self._lock = threading.Lock()
-        self._opened: Path | None = None
+        self._seen = -1
         self._store: pyoxigraph.Store | None = None
-        if not self.refresh():
+        self.store()
+        if self._store is None:
             raise FileNotFoundError(f"no snapshot published in {folder}")
-        threading.Thread(target=self._watch, args=(poll_seconds,), name="provgraph-snapshots", daemon=True).start()
 
     def store(self) -> pyoxigraph.Store:
-        """The newest snapshot this process has opened."""
+        """The newest published snapshot."""
+        if self.published.value != self._seen:
+            self._open_newest()
         return self._store
 
-    def refresh(self) -> bool:
-        """Open the snapshot ``CURRENT`` names if it is not the one open; whether one is open."""
+    def _open_newest(self) -> None:
         with self._lock:
-            newest = current_snapshot(self.folder)
-            if newest is not None and newest != self._opened:
-                self._store = pyoxigraph.Store.read_only(str(newest))
-                self._opened = newest
-            return self._store is not None
-
-    def _watch(self, poll_seconds: float) -> None:
-        while True:
-            time.sleep(poll_seconds)
-            try:
-                self.refresh()
-            except OSError:
-                pass  # superseded and deleted between reading CURRENT and opening it: the next look finds the newer one
+            count = self.published.value  # read before CURRENT: a later publication is then seen next time
+            if count == self._seen:
+                return
+            for _ in range(3):  # CURRENT may name one superseded and deleted (retained a minute) by the time it opens
+                newest = current_snapshot(self.folder)
+                if newest is None:
+                    return
+                try:
+                    self._store = pyoxigraph.Store.read_only(str(newest))
+                    break
+                except OSError:
+                    continue
+            self._seen = count

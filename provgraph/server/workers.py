@@ -8,11 +8,11 @@ worker that received it and handed to the writer process, which ingests it with 
 :meth:`provgraph.LineageGraph.ingest` and the same rules, publishes the snapshot, and answers; the
 handing on is :class:`multiprocessing.managers.BaseManager` over a Unix socket with a random key.
 
-Consistency: a snapshot is taken between batches, so a query never sees half a batch. The worker
-that took an ingest opens the new snapshot before it answers; the others look for one every
-50 ms (:data:`.snapshots.POLL_SECONDS`) and open it in ~20 ms, so an acknowledged ingest is
-visible to every query within a fraction of a second (with one process: at once). A long query
-runs in its own process and never blocks ingest.
+Consistency: a snapshot is taken between batches, so a query never sees half a batch, and it is
+published before the ingest is acknowledged; each query process notices a new one through a
+count in shared memory when its next query starts (:class:`.snapshots.SnapshotReader`). So, as
+with one process, an acknowledged ingest is visible to every query started after the
+acknowledgement. A long query runs in its own process and never blocks ingest.
 """
 
 from __future__ import annotations
@@ -77,11 +77,9 @@ class SnapshotEngine(Engine):
         return self._reader.store()
 
     def ingest(self, sources: list[Source], **options) -> IngestSummary:
-        """As :meth:`Engine.ingest`, done by the writer process; this process's next query reads
-        the snapshot that holds it."""
-        summary = self._writer.ingest(sources, options)
-        self._reader.refresh()
-        return summary
+        """As :meth:`Engine.ingest`, done by the writer process (which publishes a snapshot that
+        holds it before it returns)."""
+        return self._writer.ingest(sources, options)
 
 
 @contextlib.contextmanager
@@ -99,18 +97,18 @@ def writer_service(graph: LineageGraph, config: ServiceConfig) -> Iterator[Calla
         server = _WriterHost(address=None, authkey=authkey).get_server()  # a fresh Unix socket path
         # daemon: at shutdown the process ends with the HTTP server; an ingest in progress was not acknowledged
         threading.Thread(target=server.serve_forever, name="provgraph-writer", daemon=True).start()
-        yield functools.partial(worker_app, config, str(publisher.folder), server.address, authkey)
+        yield functools.partial(worker_app, config, str(publisher.folder), publisher.published, server.address, authkey)
     finally:
         publisher.remove_all()
 
 
-def worker_app(config: ServiceConfig, snapshots: str, writer_address: str, authkey: bytes):
+def worker_app(config: ServiceConfig, snapshots: str, published, writer_address: str, authkey: bytes):
     """Build one query process's WSGI application (called by granian in that process)."""
     from .app import create_app
     from .fast_lane import FastLane
 
     client = _WriterClient(address=writer_address, authkey=authkey)
     client.connect()
-    engine = SnapshotEngine(SnapshotReader(Path(snapshots)), client.writer(), query_timeout=config.query_timeout,
+    engine = SnapshotEngine(SnapshotReader(Path(snapshots), published), client.writer(), query_timeout=config.query_timeout,
                             row_limit=config.row_limit, max_concurrent_queries=config.max_concurrent_queries)
     return FastLane(create_app(config, engine=engine))
