@@ -13,7 +13,9 @@ for every run and dataset a batch touched — the facts that need them all (MAPP
   DROP; for each run that read the dataset, the version it read — the newest generated at or
   before the run started (its START, else its earliest event) — as ``prov:used``; and for each
   version that run generated, ``prov:wasDerivedFrom`` that version (or the dataset itself when
-  no earlier version is known), plus the table-level ``prov:wasDerivedFrom`` between datasets.
+  no earlier version is known), plus the table-level ``prov:wasDerivedFrom`` between datasets;
+  what each run read (that version, else the dataset) once more as ``pg:usedVersion``, with its
+  readable ``pg:versionLabel`` (:mod:`provgraph.version_labels`).
 
 Each entity's derived facts live in a named graph of their own (``ids.derived_graph``), so
 re-deriving an entity replaces exactly its facts. Re-deriving is idempotent.
