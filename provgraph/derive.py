@@ -13,7 +13,9 @@ for every run and dataset a batch touched — the facts that need them all (MAPP
   DROP; for each run that read the dataset, the version it read — the newest generated at or
   before the run started (its START, else its earliest event) — as ``prov:used``; and for each
   version that run generated, ``prov:wasDerivedFrom`` that version (or the dataset itself when
-  no earlier version is known), plus the table-level ``prov:wasDerivedFrom`` between datasets.
+  no earlier version is known), plus the table-level ``prov:wasDerivedFrom`` between datasets;
+  what each run read (that version, else the dataset) once more as ``pg:usedVersion``, with its
+  readable ``pg:versionLabel`` (:mod:`provgraph.version_labels`).
 
 Each entity's derived facts live in a named graph of their own (``ids.derived_graph``), so
 re-deriving an entity replaces exactly its facts. Re-deriving is idempotent.
@@ -41,6 +43,7 @@ from . import closure, ids
 from .importers.fields import xsd_datetime
 from .importers.lineage_facts import LineageFacts, RunTimes
 from .store import LineageStore
+from .version_labels import VersionLabels
 from .vocab import DCAT, PG, PROV, RDF_TYPE, RUN_STATES, XSD
 
 _BATCH_PREFIX = ids.KIND_PREFIXES["batch"]
@@ -71,13 +74,14 @@ def rederive(store: LineageStore, runs: set[NamedNode], datasets: set[NamedNode]
     times = _times_of(store, look_runs, facts)
     outputs = _outputs_of(store, look_runs, facts)
     drops = _drops_of(store, look_datasets, facts)
+    labels = VersionLabels(store, bulk=len(derived_runs) >= MASS_LOOKUP or len(derived_datasets) >= MASS_LOOKUP)
     # Made one entity at a time as the store takes them, so that memory does not grow with the batch.
     contents = itertools.chain(
         ((run, run in look_runs, _run_facts(run, times.get(run))) for run in sorted(derived_runs)),
         ((dataset, dataset in look_datasets,
           _dataset_facts(dataset, _versions_of(facts.generated.get(dataset, ()), stored_versions.get(dataset, ())),
                          _readers_of(facts.reads.get(dataset, {}), stored_readers.get(dataset, ())), outputs, times,
-                         drops.get(dataset, [])))
+                         drops.get(dataset, []), labels))
          for dataset in sorted(derived_datasets)))
     written = store.write_derived((_graph_of(entity), may_exist, triples) for entity, may_exist, triples in contents)
     # From here on, ``runs`` and ``datasets`` name every run and dataset re-derived.
@@ -102,6 +106,7 @@ _STARTED, _ENDED, _STATE = str(PROV.startedAtTime), str(PROV.endedAtTime), str(P
 _GENERATED_AT, _REVISION_OF, _USED, _DERIVED_FROM = (str(PROV.generatedAtTime), str(PROV.wasRevisionOf), str(PROV.used),
                                                      str(PROV.wasDerivedFrom))
 _INVALIDATED_AT, _INVALIDATED_BY = str(PROV.invalidatedAtTime), str(PROV.wasInvalidatedBy)
+_USED_VERSION = str(PG.usedVersion)
 _DATETIME = f"^^{XSD.dateTime}"
 _STATE_TERMS = {state: str(PG[state]) for state in RUN_STATES}
 
@@ -132,7 +137,7 @@ class _Version:
     change: str | None
 
 
-def _dataset_facts(dataset: str, versions: list[_Version], readers, outputs, times, drops) -> list[str]:
+def _dataset_facts(dataset: str, versions: list[_Version], readers, outputs, times, drops, labels: VersionLabels) -> list[str]:
     triples: list[str] = []
     generated: dict[str, tuple[datetime, str, str | None]] = {}
     none = RunTimes()
@@ -159,6 +164,7 @@ def _dataset_facts(dataset: str, versions: list[_Version], readers, outputs, tim
         if before:
             triples += _invalidation(before[-1], run, moment)
 
+    reads: set[str] = set()
     for run, pinned in readers:
         if pinned is not None:
             read = pinned
@@ -173,11 +179,17 @@ def _dataset_facts(dataset: str, versions: list[_Version], readers, outputs, tim
                         break
             if read != dataset:
                 triples.append(f"{run} {_USED} {read}")
+        # What the run read, the version or else the dataset, once more without the dataset it
+        # also prov:used, so that a run's inputs are listed without sorting those out; labelled below.
+        triples.append(f"{run} {_USED_VERSION} {read}")
+        reads.add(read)
         for output_version, output_dataset in sorted(set(outputs.get(run, ())), key=lambda p: (_value(p[0]), _value(p[1]))):
             if output_version != read:
                 triples.append(f"{output_version} {_DERIVED_FROM} {read}")
             if output_dataset != dataset:
                 triples.append(f"{output_dataset} {_DERIVED_FROM} {dataset}")
+    for read in sorted(reads, key=_value):
+        triples += labels.facts(dataset, read, generated[read][0] if read in generated else None)
     return triples
 
 

@@ -334,7 +334,8 @@ def declare_job(out: TripleSink, job: NamedNode, namespace: str, name: str) -> N
 
 
 def associate(out: TripleSink, run: NamedNode, job: NamedNode, agent: NamedNode | None) -> None:
-    """The run's qualified prov:Association whose prov:hadPlan is the job."""
+    """The run's qualified prov:Association whose prov:hadPlan is the job, and the run's
+    ``pg:job``: the same link in one step."""
     # Named by run and job only: a parent facet (no agent) and the run's own events (with its
     # producer) then describe the same association node.
     association = ids.qualified("association", run.value, job.value)
@@ -344,6 +345,7 @@ def associate(out: TripleSink, run: NamedNode, job: NamedNode, agent: NamedNode 
         out.add(association, PROV.agent, agent)
         out.add(run, PROV.wasAssociatedWith, agent)
     out.add(run, PROV.qualifiedAssociation, association)
+    out.add(run, PG.job, job)
 
 
 RUN_FACETS: dict[str, FacetHandler] = {
