@@ -53,7 +53,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("allow_service", bool, False, "Allow SPARQL SERVICE (it makes the server fetch any URL a caller names)."),
     Setting("io_threads", int, 1, "granian's Rust threads that read requests and write responses (its runtime threads; waitress ignores it)."),
     Setting("http_server", str, "granian", "WSGI server: granian (HTTP parsed in Rust; fastest) or waitress (pure Python, one process)."),
-    Setting("workers", int, 1, "Processes answering requests (granian only). 1: this process answers everything. N > 1: N processes answer from read-only snapshots of the store, published after each ingest (visible within ~0.1 s), while this process ingests; threads and max_concurrent_queries are per process."),
+    Setting("workers", int, 2, "Processes answering requests (granian; waitress always runs 1). N > 1: N processes answer from read-only snapshots of the store, published after each ingest, while this process ingests; 1: this process answers everything. threads and max_concurrent_queries are per process."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -76,7 +76,7 @@ class ServiceConfig:
     allow_service: bool = False
     io_threads: int = 1
     http_server: str = "granian"
-    workers: int = 1
+    workers: int = 2
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     def tokens(self) -> frozenset[str]:

@@ -118,7 +118,7 @@ def _children(pid: int) -> list[int]:
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc to list child processes")
 @pytest.mark.parametrize("http_server", ["granian", "waitress"])
 def test_each_http_server_is_the_one_process_holding_the_store(tmp_path, http_server):
-    with running_server(tmp_path / "store", "--http-server", http_server) as server:
+    with running_server(tmp_path / "store", "--http-server", http_server, "--workers", "1") as server:
         assert f"({http_server}, " in server.banner[0]
         status, answer = server.json("GET", "/sparql?" + urlencode({"query": ASK}))
         assert status == 200 and answer == {"head": {}, "boolean": False}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
@@ -51,8 +52,9 @@ def assert_error_shape(status: int, body: bytes, code: str) -> dict:
 @pytest.fixture(scope="module")
 def limited(tmp_path_factory):
     path = filler_store(tmp_path_factory.mktemp("limits") / "store")
+    # one process: the evaluator slots counted below are per process
     with running_server(path, "--query-timeout", "1", "--max-concurrent-queries", "2", "--row-limit", "100000000",
-                        "--max-request-bytes", "4000", env={"PROVGRAPH_API_TOKENS": TOKEN}) as server:
+                        "--max-request-bytes", "4000", "--workers", "1", env={"PROVGRAPH_API_TOKENS": TOKEN}) as server:
         yield server
 
 
@@ -130,6 +132,10 @@ def test_queries_never_see_half_a_batch_and_long_queries_do_not_block_ingest(tmp
                     # visible at once to a query started after the acknowledgement
                     status, body = server.json("GET", get(BUNDLES))
                     assert body["results"]["bindings"][0]["n"]["value"] == str(number)
+                checks_so_far = len(seen)
+                deadline = time.monotonic() + 30
+                while len(seen) < checks_so_far + 2 and time.monotonic() < deadline:  # one check started after the last batch
+                    time.sleep(0.01)
             finally:
                 done.set()
             checking.result()

@@ -125,3 +125,9 @@ def provgraph_event_json() -> str:
     from openlineage.client.serde import Serde
 
     return Serde.to_json(event(RunState.START, T0, generate_new_uuid(), job="rejected_job"))
+
+
+def test_waitress_runs_one_process_when_workers_is_left_at_its_default(tmp_path):
+    with running_server(tmp_path / "store", "--http-server", "waitress") as server:
+        assert "(waitress, 8 threads, one process)" in server.banner[0]
+        assert server.json("GET", "/healthz")[0] == 200

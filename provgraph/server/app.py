@@ -57,6 +57,18 @@ def create_app(config: ServiceConfig, graph: LineageGraph | None = None, *, engi
     return app
 
 
+def query_processes(config: ServiceConfig) -> int:
+    """How many processes answer requests: ``config.workers``, or 1 with waitress (pure Python, one
+    process) unless ``workers`` was set explicitly, which is then a :class:`ConfigError`."""
+    if config.workers < 1:
+        raise ConfigError(f"workers must be 1 or more, not {config.workers}")
+    if config.http_server == "granian" or config.workers == 1:
+        return config.workers
+    if "workers" in config.sources:
+        raise ConfigError(f"workers = {config.workers} needs http_server granian (waitress runs in one process)")
+    return 1
+
+
 def serve(config: ServiceConfig, *, announce: Callable[[str], None] | None = None) -> None:
     """Open the store at ``config.store`` and serve it with ``config.http_server`` (granian by
     default, see :mod:`.http_servers`) until interrupted (Ctrl-C or SIGTERM), then flush and close
@@ -65,16 +77,13 @@ def serve(config: ServiceConfig, *, announce: Callable[[str], None] | None = Non
     :class:`~provgraph.config.ConfigError` for a bad token file or server name, :class:`OSError`
     when the address cannot be bound."""
     say = announce or (lambda line: print(line, file=sys.stderr, flush=True))
-    if config.workers < 1:
-        raise ConfigError(f"workers must be 1 or more, not {config.workers}")
-    if config.workers > 1 and config.http_server != "granian":
-        raise ConfigError(f"workers = {config.workers} needs http_server granian (waitress runs in one process)")
+    workers = query_processes(config)
     tokens = config.tokens()
     graph = LineageGraph(config.store)
     try:
         def on_listening(server_name: str, port: int) -> None:
             base = f"http://{config.host}:{port}"
-            processes = f", {config.workers} query processes" if config.workers > 1 else ""
+            processes = f", {workers} query processes" if workers > 1 else ", one process"
             say(f"provgraph {__version__} serving {config.store} at {base} ({server_name}, {config.threads} threads{processes})")
             say(f"  SPARQL endpoint      {base}/sparql")
             say(f"  OpenLineage ingest   {base}/api/v1/lineage  and  {base}/api/v1/lineage/batch")
@@ -86,7 +95,7 @@ def serve(config: ServiceConfig, *, announce: Callable[[str], None] | None = Non
             else:
                 say("  ingest is off: no API token configured (PROVGRAPH_API_TOKENS or token_file)")
 
-        if config.workers > 1:
+        if workers > 1:
             with writer_service(graph, config) as load_worker_app:
                 http_servers.run_processes(load_worker_app, config, on_listening)
         else:

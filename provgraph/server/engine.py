@@ -1,8 +1,11 @@
-"""One process that both writes and reads the store: consistent snapshots, limits, and ingest.
+"""Queries within their limits, and ingest, for one process of the server.
 
-Why one process: pyoxigraph allows one read-write opener per store folder, and documents that
-reading a store in one process while another writes it is undefined behaviour. So the server is a
-single multi-threaded process that owns the one :class:`~provgraph.LineageGraph`.
+Why: pyoxigraph allows one read-write opener per store folder, and documents that reading a store
+in one process while another writes it is undefined behaviour. With ``workers`` = 1 the server is
+a single multi-threaded process that owns the one :class:`~provgraph.LineageGraph`, and this
+engine both writes and reads it, as below. With ``workers`` > 1 each query process runs a
+:class:`~provgraph.server.workers.SnapshotEngine`: the same limits over read-only snapshots, which
+never change under a query, and ingest handed to the one process that writes.
 
 **A query never sees half a batch, and a long query never blocks ingest.** Oxigraph evaluates
 each query on a RocksDB snapshot taken when ``Store.query`` starts; the lazy SELECT iterator keeps

@@ -1,4 +1,5 @@
-"""The WSGI servers ``provgraph serve`` runs on — each inside this one process, which owns the store.
+"""The WSGI servers ``provgraph serve`` runs on: in the process that owns the store, or (granian,
+``workers`` > 1, :func:`run_processes`) in query processes reading its snapshots (:mod:`.workers`).
 
 **granian** (the default) parses HTTP in Rust (hyper) and calls the WSGI application on a pool of
 ``threads`` blocking threads; Python runs only the application. On a 2-core machine under load
