@@ -44,7 +44,7 @@ from .importers.fields import xsd_datetime
 from .importers.lineage_facts import LineageFacts, RunTimes
 from .store import LineageStore
 from .version_labels import VersionLabels
-from .vocab import DCAT, PG, PROV, RDF_TYPE, RUN_STATES, XSD
+from .vocab import PG, PROV, RDF_TYPE, RUN_STATES, XSD
 
 _BATCH_PREFIX = ids.KIND_PREFIXES["batch"]
 #: From this many runs or datasets on, a lookup reads the whole store in one query and keeps the
@@ -61,18 +61,32 @@ def rederive(store: LineageStore, runs: set[NamedNode], datasets: set[NamedNode]
     the number of derived triples written."""
     facts = facts if facts is not None else LineageFacts()
     look_runs = {str(r) for r in runs}
+    # The runs whose events this ingest may have changed; every other run is settled (below).
+    event_runs = set(look_runs)
     look_datasets = {str(d) for d in datasets}
-    look_datasets |= _strs(_datasets_of_runs(store, runs))
+    look_datasets |= _strs(_datasets_of_runs(store, runs, mass=_mass_pays(len(runs), len(runs) + len(facts.times))))
     derived_runs = facts.runs() | look_runs
     derived_datasets = look_datasets | facts.datasets()
+    batch = len(derived_runs) + len(derived_datasets)
     look_nodes = {NamedNode(_value(d)) for d in look_datasets}
-    stored_versions = {str(d): [_Version(str(v.iri), str(v.run), v.change) for v in vs] for d, vs in _versions(store, look_nodes).items()}
-    stored_readers = {str(d): [(str(r), str(v) if v is not None else None) for r, v in rs] for d, rs in _readers(store, look_nodes).items()}
+    mass = _mass_pays(len(look_nodes), batch)
+    stored_versions = {str(d): [_Version(str(v.iri), str(v.run), v.change) for v in vs]
+                       for d, vs in _versions(store, look_nodes, mass).items()}
+    stored_readers = {str(d): [(str(r), str(v) if v is not None else None) for r, v in rs]
+                      for d, rs in _readers(store, look_nodes, mass).items()}
     # Runs the store named (beyond the facts in hand) are read from the store too.
     look_runs.update(v.run for vs in stored_versions.values() for v in vs)
     look_runs.update(r for rs in stored_readers.values() for r, _ in rs)
-    times = _times_of(store, look_runs, facts)
-    outputs = _outputs_of(store, look_runs, facts)
+    # A run all of whose events are in hand (new with this ingest) needs no store lookup; one
+    # that is neither new nor in ``event_runs`` is settled: its derived graph holds its times.
+    new_runs = facts.times.keys() - event_runs
+    mass = _mass_pays(len(look_runs), batch)
+    if mass:
+        times = _times_of(store, look_runs, facts, mass=True)
+    else:
+        times = _times_of(store, event_runs, facts, mass=False)
+        times.update(_settled_times(store, look_runs - event_runs - new_runs))
+    outputs = _outputs_of(store, look_runs if mass else look_runs - new_runs, facts, mass)
     drops = _drops_of(store, look_datasets, facts)
     labels = VersionLabels(store, bulk=len(derived_runs) >= MASS_LOOKUP or len(derived_datasets) >= MASS_LOOKUP)
     # Made one entity at a time as the store takes them, so that memory does not grow with the batch.
@@ -103,6 +117,7 @@ def _value(iri: str) -> str:
 
 
 _STARTED, _ENDED, _STATE = str(PROV.startedAtTime), str(PROV.endedAtTime), str(PG.runState)
+_STARTED_VALUE, _ENDED_VALUE = PROV.startedAtTime.value, PROV.endedAtTime.value
 _GENERATED_AT, _REVISION_OF, _USED, _DERIVED_FROM = (str(PROV.generatedAtTime), str(PROV.wasRevisionOf), str(PROV.used),
                                                      str(PROV.wasDerivedFrom))
 _INVALIDATED_AT, _INVALIDATED_BY = str(PROV.invalidatedAtTime), str(PROV.wasInvalidatedBy)
@@ -228,11 +243,11 @@ def _readers_of(in_hand: dict[str, set[str] | None], stored: list[tuple[str, str
     return sorted(rows, key=lambda x: (_value(x[0]), _value(x[1]) if x[1] else ""))
 
 
-def _times_of(store: LineageStore, look: set[str], facts: LineageFacts) -> dict[str, RunTimes]:
+def _times_of(store: LineageStore, look: set[str], facts: LineageFacts, mass: bool) -> dict[str, RunTimes]:
     """Every run's times: the facts in hand (updated in place, so that they no longer stand for
-    one batch), plus the store's for ``look``."""
+    one batch), plus what the store's events say for ``look``."""
     times = facts.times
-    for run, found in _run_times(store, {NamedNode(_value(r)) for r in look}).items():
+    for run, found in _run_times(store, {NamedNode(_value(r)) for r in look}, mass).items():
         key = str(run)
         if key in times:
             times[key].merge(found)
@@ -241,13 +256,46 @@ def _times_of(store: LineageStore, look: set[str], facts: LineageFacts) -> dict[
     return times
 
 
-def _outputs_of(store: LineageStore, look: set[str], facts: LineageFacts) -> dict[str, list[tuple[str, str]]]:
+def _settled_times(store: LineageStore, runs: set[str]) -> dict[str, RunTimes]:
+    """The times of runs no event of this ingest is about: what their derived graphs say, which
+    is what their events said when they were last derived (read for all of them in one query
+    instead of a few lookups per event). A derived start and end are all a dataset's facts need
+    of a run (its :attr:`~RunTimes.effective_start` and :attr:`~RunTimes.generation_time`); a
+    run lacking either (no START, or not ended) has its events read instead."""
+    starts: dict[str, set] = defaultdict(set)
+    ends: dict[str, set] = defaultdict(set)
+    # Only derive states a run's prov:startedAtTime and prov:endedAtTime, once, in the run's graph.
+    for row in _bound(store, "SELECT ?run ?s ?e WHERE { OPTIONAL { ?run prov:startedAtTime ?s } OPTIONAL { ?run prov:endedAtTime ?e } }",
+                      "run", [NamedNode(_value(r)) for r in runs]):
+        run = str(row["run"])
+        if row["s"] is not None:
+            starts[run].add(row["s"].value)
+        if row["e"] is not None:
+            ends[run].add(row["e"].value)
+    found: dict[str, RunTimes] = {}
+    unsure = set()
+    for run in runs:
+        started, ended = starts.get(run, ()), ends.get(run, ())
+        if len(started) != 1 or len(ended) != 1:
+            unsure.add(NamedNode(_value(run)))
+            continue
+        times = found[run] = RunTimes()
+        times.started, times.ended = _parse_time(next(iter(started))), _parse_time(next(iter(ended)))
+    found.update((str(run), t) for run, t in _run_times(store, unsure, mass=False).items())
+    return found
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _outputs_of(store: LineageStore, look: set[str], facts: LineageFacts, mass: bool) -> dict[str, list[tuple[str, str]]]:
     """``(version, dataset)`` pairs each run generated (unsorted, maybe repeated)."""
     pairs: dict[str, list] = defaultdict(list)
     for dataset, rows in facts.generated.items():
         for version, run, _ in rows:
             pairs[run].append((version, dataset))
-    for run, found in _outputs(store, {NamedNode(_value(r)) for r in look}).items():
+    for run, found in _outputs(store, {NamedNode(_value(r)) for r in look}, mass).items():
         pairs[str(run)].extend((str(v), str(d)) for v, d in found)
     return pairs
 
@@ -299,15 +347,17 @@ def _objects(store: LineageStore, subject, predicate) -> list:
     return [q.object for q in store.oxigraph.quads_for_pattern(subject, predicate, None, None)]
 
 
-def _subjects(store: LineageStore, predicate, obj) -> list:
-    return [q.subject for q in store.oxigraph.quads_for_pattern(None, predicate, obj, None)]
+# The lookups below read the view, like the canned queries: each is one query, bound to the runs
+# or datasets wanted by a VALUES block (:func:`_bound`), or, when a large ingest wants many, run
+# over the whole store with the rows wanted kept (:func:`_mass`).
 
-
-# These lookups read the union of all graphs, like the canned queries, but through the store's
-# indexes directly: one SPARQL query per chunk of runs cost more than the ingest itself.
-
-def _is_dataset(store: LineageStore, node) -> bool:
-    return next(iter(store.oxigraph.quads_for_pattern(node, RDF_TYPE, DCAT.Dataset, None)), None) is not None
+def _mass_pays(lookups: int, batch: int) -> bool:
+    """Whether to read the whole store in one query rather than look ``lookups`` runs or datasets
+    up in a bound query: only when they are many and the ingest is large too. A small ingest
+    touching datasets that thousands of runs read costs a few index lookups per run (tens of
+    µs), far less than a query over the whole store (~1 s per million triples, whatever the
+    ingest)."""
+    return lookups >= MASS_LOOKUP and batch >= MASS_LOOKUP
 
 
 def _mass(store: LineageStore, text: str, key: str, wanted) -> Iterator[dict]:
@@ -316,77 +366,64 @@ def _mass(store: LineageStore, text: str, key: str, wanted) -> Iterator[dict]:
     return (row for row in store.select(text) if row[key] in wanted)
 
 
-def _datasets_of_runs(store: LineageStore, runs) -> set[NamedNode]:
-    if len(runs) >= MASS_LOOKUP:
-        return {row["d"] for row in _mass(store, """SELECT DISTINCT ?run ?d WHERE {
+#: IRIs per VALUES block of :func:`_bound`.
+BOUND_CHUNK = 5_000
+
+
+def _bound(store: LineageStore, text: str, key: str, wanted) -> Iterator[dict]:
+    """Rows of ``text`` with ``?key`` bound to each of ``wanted`` (IRIs from the store) by a
+    VALUES block: Oxigraph joins in its indexes what costs Python one call per lookup (a quarter
+    of the time for thousands of runs)."""
+    wanted = sorted(wanted, key=lambda n: n.value)
+    head, where, body = text.partition("WHERE {")
+    for i in range(0, len(wanted), BOUND_CHUNK):
+        values = " ".join(str(n) for n in wanted[i:i + BOUND_CHUNK])
+        yield from store.select(f"{head}WHERE {{ VALUES ?{key} {{ {values} }} {body}")
+
+
+def _rows(store: LineageStore, text: str, key: str, wanted, mass: bool) -> Iterator[dict]:
+    """Rows of ``text`` whose ``key`` is one of ``wanted``: by :func:`_mass` or :func:`_bound`."""
+    return _mass(store, text, key, wanted) if mass else _bound(store, text, key, wanted)
+
+
+def _datasets_of_runs(store: LineageStore, runs, mass: bool) -> set[NamedNode]:
+    return {row["d"] for row in _rows(store, """SELECT DISTINCT ?run ?d WHERE {
               { ?run prov:used ?d . ?d a dcat:Dataset } UNION { ?v prov:wasGeneratedBy ?run ; prov:specializationOf ?d }
-              UNION { ?d pg:droppedBy ?run } }""", "run", runs)}
-    found = set()
-    for run in runs:
-        found.update(d for d in _objects(store, run, PROV.used) if _is_dataset(store, d))
-        for version in _subjects(store, PROV.wasGeneratedBy, run):
-            found.update(_objects(store, version, PROV.specializationOf))
-        found.update(_subjects(store, PG.droppedBy, run))
-    return found
+              UNION { ?d pg:droppedBy ?run } }""", "run", runs, mass)}
 
 
-def _versions(store: LineageStore, datasets) -> dict[NamedNode, list[_Version]]:
+def _versions(store: LineageStore, datasets, mass: bool) -> dict[NamedNode, list[_Version]]:
     found: dict[NamedNode, list[_Version]] = defaultdict(list)
-    if len(datasets) >= MASS_LOOKUP:
-        grouped: dict[NamedNode, set] = defaultdict(set)
-        for row in _mass(store, """SELECT DISTINCT ?d ?v ?run ?change WHERE { ?v prov:specializationOf ?d ; prov:wasGeneratedBy ?run .
-                                   OPTIONAL { ?v pg:lifecycleStateChange ?change } }""", "d", datasets):
-            change = row["change"].value if row["change"] is not None else None
-            grouped[row["d"]].add(_Version(row["v"], row["run"], change))
-        for dataset, rows in grouped.items():
-            found[dataset] = sorted(rows, key=lambda v: (v.iri.value, v.run.value, v.change or ""))
-        return found
-    for dataset in datasets:
-        rows = set()
-        for version in set(_subjects(store, PROV.specializationOf, dataset)):
-            changes = {c.value for c in _objects(store, version, PG.lifecycleStateChange)} or {None}
-            for run in set(_objects(store, version, PROV.wasGeneratedBy)):
-                rows.update(_Version(version, run, change) for change in changes)
-        if rows:
-            found[dataset] = sorted(rows, key=lambda v: (v.iri.value, v.run.value, v.change or ""))
+    grouped: dict[NamedNode, set] = defaultdict(set)
+    for row in _rows(store, """SELECT DISTINCT ?d ?v ?run ?change WHERE { ?v prov:specializationOf ?d ; prov:wasGeneratedBy ?run .
+                               OPTIONAL { ?v pg:lifecycleStateChange ?change } }""", "d", datasets, mass):
+        change = row["change"].value if row["change"] is not None else None
+        grouped[row["d"]].add(_Version(row["v"], row["run"], change))
+    for dataset, rows in grouped.items():
+        found[dataset] = sorted(rows, key=lambda v: (v.iri.value, v.run.value, v.change or ""))
     return found
 
 
-def _readers(store: LineageStore, datasets) -> dict[NamedNode, list[tuple[NamedNode, NamedNode | None]]]:
+def _readers(store: LineageStore, datasets, mass: bool) -> dict[NamedNode, list[tuple[NamedNode, NamedNode | None]]]:
     """For each dataset, ``(run, pinned version or None)`` for every run whose events say it read it."""
     found: dict[NamedNode, set] = defaultdict(set)
-    if len(datasets) >= MASS_LOOKUP:
-        for row in _mass(store, "SELECT DISTINCT ?d ?run WHERE { ?run prov:used ?d }", "d", datasets):
-            found[row["d"]].add((row["run"], None))
-        for row in _mass(store, f"""SELECT DISTINCT ?d ?run ?v WHERE {{ ?v prov:specializationOf ?d .
-                                    GRAPH ?g {{ ?run prov:used ?v }} FILTER(STRSTARTS(STR(?g), "{_BATCH_PREFIX}")) }}""", "d", datasets):
-            found[row["d"]].discard((row["run"], None))
-            found[row["d"]].add((row["run"], row["v"]))
-        datasets = ()
-    for dataset in datasets:
-        readers = found[dataset]
-        readers.update((run, None) for run in _subjects(store, PROV.used, dataset))
-        for version in set(_subjects(store, PROV.specializationOf, dataset)):
-            for quad in store.oxigraph.quads_for_pattern(None, PROV.used, version, None):
-                if isinstance(quad.graph_name, NamedNode) and quad.graph_name.value.startswith(_BATCH_PREFIX):
-                    readers.discard((quad.subject, None))
-                    readers.add((quad.subject, version))
+    for row in _rows(store, "SELECT DISTINCT ?d ?run WHERE { ?run prov:used ?d }", "d", datasets, mass):
+        found[row["d"]].add((row["run"], None))
+    # A version read is named by the batch (derived graphs state one too).
+    for row in _rows(store, f"""SELECT DISTINCT ?d ?run ?v WHERE {{ ?v prov:specializationOf ?d .
+                                GRAPH ?g {{ ?run prov:used ?v }} FILTER(STRSTARTS(STR(?g), "{_BATCH_PREFIX}")) }}""", "d", datasets, mass):
+        found[row["d"]].discard((row["run"], None))
+        found[row["d"]].add((row["run"], row["v"]))
     return {d: sorted(rs, key=lambda x: (x[0].value, x[1].value if x[1] else "")) for d, rs in found.items() if rs}
 
 
-def _outputs(store: LineageStore, runs) -> dict[NamedNode, list[tuple[NamedNode, NamedNode]]]:
+def _outputs(store: LineageStore, runs, mass: bool) -> dict[NamedNode, list[tuple[NamedNode, NamedNode]]]:
     found: dict[NamedNode, list] = defaultdict(list)
-    if len(runs) >= MASS_LOOKUP:
-        grouped: dict[NamedNode, set] = defaultdict(set)
-        for row in _mass(store, "SELECT DISTINCT ?run ?v ?d WHERE { ?v prov:wasGeneratedBy ?run ; prov:specializationOf ?d }", "run", runs):
-            grouped[row["run"]].add((row["v"], row["d"]))
-        for run, pairs in grouped.items():
-            found[run] = sorted(pairs, key=lambda p: (p[0].value, p[1].value))
-        return found
-    for run in runs:
-        pairs = {(v, d) for v in _subjects(store, PROV.wasGeneratedBy, run) for d in _objects(store, v, PROV.specializationOf)}
-        if pairs:
-            found[run] = sorted(pairs, key=lambda p: (p[0].value, p[1].value))
+    grouped: dict[NamedNode, set] = defaultdict(set)
+    for row in _rows(store, "SELECT DISTINCT ?run ?v ?d WHERE { ?v prov:wasGeneratedBy ?run ; prov:specializationOf ?d }", "run", runs, mass):
+        grouped[row["run"]].add((row["v"], row["d"]))
+    for run, pairs in grouped.items():
+        found[run] = sorted(pairs, key=lambda p: (p[0].value, p[1].value))
     return found
 
 
@@ -399,24 +436,14 @@ def _drops(store: LineageStore, datasets) -> dict[NamedNode, list[NamedNode]]:
     return found
 
 
-def _run_times(store: LineageStore, runs) -> dict[NamedNode, RunTimes]:
+def _run_times(store: LineageStore, runs, mass: bool) -> dict[NamedNode, RunTimes]:
     found: dict[NamedNode, RunTimes] = defaultdict(RunTimes)
-    if len(runs) >= MASS_LOOKUP:
-        grouped: dict[NamedNode, set] = defaultdict(set)
-        for row in _mass(store, "SELECT DISTINCT ?run ?type ?t WHERE { ?e pg:run ?run ; pg:eventType ?type ; prov:atTime ?t }", "run", runs):
-            grouped[row["run"]].add((row["type"], row["t"]))
-        per_run = grouped.items()
-    else:
-        per_run = []
-        for run in runs:
-            rows = set()
-            for event in set(_subjects(store, PG.run, run)):
-                types, moments = set(_objects(store, event, PG.eventType)), set(_objects(store, event, PROV.atTime))
-                rows.update((t, m) for t in types for m in moments)
-            per_run.append((run, rows))
-    for run, rows in per_run:
+    grouped: dict[NamedNode, set] = defaultdict(set)
+    for row in _rows(store, "SELECT DISTINCT ?run ?type ?t WHERE { ?e pg:run ?run ; pg:eventType ?type ; prov:atTime ?t }", "run", runs, mass):
+        grouped[row["run"]].add((row["type"], row["t"]))
+    for run, rows in grouped.items():
         for kind, at in rows:
-            found[run].add(datetime.fromisoformat(at.value.replace("Z", "+00:00")), kind.value.rsplit("#", 1)[-1])
+            found[run].add(_parse_time(at.value), kind.value.rsplit("#", 1)[-1])
     return found
 
 
