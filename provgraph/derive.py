@@ -52,13 +52,17 @@ _BATCH_PREFIX = ids.KIND_PREFIXES["batch"]
 MASS_LOOKUP = 1_000
 
 
-def rederive(store: LineageStore, runs: set[NamedNode], datasets: set[NamedNode], facts: LineageFacts | None = None) -> int:
+def rederive(store: LineageStore, runs: set[NamedNode], datasets: set[NamedNode], facts: LineageFacts | None = None,
+             *, only_events: bool = False) -> int:
     """Re-derive the facts of the given runs and datasets, and of every dataset those runs read
     or wrote, reading what the store says about them. ``facts`` (from the importer, see
     :class:`~provgraph.importers.lineage_facts.LineageFacts`) adds runs and datasets whose every
     fact is in hand: the store is not read for those, and their derived graphs are taken to be
-    new — the caller passes in ``runs``/``datasets`` any of them the store knew before. Returns
-    the number of derived triples written."""
+    new — the caller passes in ``runs``/``datasets`` any of them the store knew before.
+    ``only_events``: what changed since the last derivation is only what ``facts`` and ``runs``
+    say (an ingest of OpenLineage events, nothing removed); then a small ingest patches the
+    graph of a dataset its runs only read (:func:`_patchable`) instead of re-deriving it whole.
+    Returns the number of derived triples written."""
     facts = facts if facts is not None else LineageFacts()
     look_runs = {str(r) for r in runs}
     # The runs whose events this ingest may have changed; every other run is settled (below).
@@ -68,6 +72,10 @@ def rederive(store: LineageStore, runs: set[NamedNode], datasets: set[NamedNode]
     derived_runs = facts.runs() | look_runs
     derived_datasets = look_datasets | facts.datasets()
     batch = len(derived_runs) + len(derived_datasets)
+    patched: dict[str, list] = {}
+    if only_events and batch < MASS_LOOKUP:
+        patched = _patchable(store, derived_datasets, set(facts.times) | event_runs, event_runs, facts)
+        look_datasets -= patched.keys()
     look_nodes = {NamedNode(_value(d)) for d in look_datasets}
     mass = _mass_pays(len(look_nodes), batch)
     stored_versions = {str(d): [_Version(str(v.iri), str(v.run), v.change) for v in vs]
@@ -96,8 +104,10 @@ def rederive(store: LineageStore, runs: set[NamedNode], datasets: set[NamedNode]
           _dataset_facts(dataset, _versions_of(facts.generated.get(dataset, ()), stored_versions.get(dataset, ())),
                          _readers_of(facts.reads.get(dataset, {}), stored_readers.get(dataset, ())), outputs, times,
                          drops.get(dataset, []), labels))
-         for dataset in sorted(derived_datasets)))
+         for dataset in sorted(derived_datasets - patched.keys())))
     written = store.write_derived((_graph_of(entity), may_exist, triples) for entity, may_exist, triples in contents)
+    for dataset in sorted(patched):
+        written += _patch(store, dataset, patched[dataset], times, outputs, labels)
     # From here on, ``runs`` and ``datasets`` name every run and dataset re-derived.
     runs, datasets = {NamedNode(_value(r)) for r in derived_runs}, {NamedNode(_value(d)) for d in derived_datasets}
     return written + closure.maintain(store, runs, datasets)
@@ -181,35 +191,125 @@ def _dataset_facts(dataset: str, versions: list[_Version], readers, outputs, tim
 
     reads: set[str] = set()
     for run, pinned in readers:
-        if pinned is not None:
-            read = pinned
-        else:
-            start = times.get(run, none).effective_start
-            read = dataset
-            if start is not None:
-                # The newest version generated at or before the start, by another run.
-                for index in range(bisect.bisect_right(moments, start) - 1, -1, -1):
-                    if ordered[index][1][1] != run:
-                        read = ordered[index][0]
-                        break
-            if read != dataset:
-                triples.append(f"{run} {_USED} {read}")
-        # What the run read, the version or else the dataset, once more without the dataset it
-        # also prov:used, so that a run's inputs are listed without sorting those out; labelled below.
-        triples.append(f"{run} {_USED_VERSION} {read}")
-        reads.add(read)
-        for output_version, output_dataset in sorted(set(outputs.get(run, ())), key=lambda p: (_value(p[0]), _value(p[1]))):
-            if output_version != read:
-                triples.append(f"{output_version} {_DERIVED_FROM} {read}")
-            if output_dataset != dataset:
-                triples.append(f"{output_dataset} {_DERIVED_FROM} {dataset}")
+        reads.add(_reader_facts(dataset, run, pinned, ordered, moments, times, outputs, triples))
     for read in sorted(reads, key=_value):
         triples += labels.facts(dataset, read, generated[read][0] if read in generated else None)
     return triples
 
 
+def _reader_facts(dataset: str, run: str, pinned: str | None, ordered: list, moments: list[datetime], times, outputs,
+                  triples: list[str]) -> str:
+    """Append to ``triples`` what one reader row of ``dataset`` derives; return what it read.
+    ``ordered`` holds ``(version, (generation time, generating run, …))`` by time, ``moments`` their times."""
+    if pinned is not None:
+        read = pinned
+    else:
+        start = times.get(run, _NO_TIMES).effective_start
+        read = dataset
+        if start is not None:
+            # The newest version generated at or before the start, by another run.
+            for index in range(bisect.bisect_right(moments, start) - 1, -1, -1):
+                if ordered[index][1][1] != run:
+                    read = ordered[index][0]
+                    break
+        if read != dataset:
+            triples.append(f"{run} {_USED} {read}")
+    # What the run read, the version or else the dataset, once more without the dataset it
+    # also prov:used, so that a run's inputs are listed without sorting those out; labelled below.
+    triples.append(f"{run} {_USED_VERSION} {read}")
+    for output_version, output_dataset in sorted(set(outputs.get(run, ())), key=lambda p: (_value(p[0]), _value(p[1]))):
+        if output_version != read:
+            triples.append(f"{output_version} {_DERIVED_FROM} {read}")
+        if output_dataset != dataset:
+            triples.append(f"{output_dataset} {_DERIVED_FROM} {dataset}")
+    return read
+
+
+_NO_TIMES = RunTimes()
+
+
 def _invalidation(version: str, run: str, moment: datetime) -> list[str]:
     return [f"{version} {_INVALIDATED_AT} {_time(moment)}", f"{version} {_INVALIDATED_BY} {run}"]
+
+
+# --- datasets an ingest only read: patched -------------------------------------------------------
+#
+# A dataset's derived graph depends on its versions and their generation times (the versions'
+# runs' times), its drops, and per reader row (a run that read it, with the version it pinned)
+# on the run's start and outputs. When no run of the ingest generated a version of the dataset or
+# dropped it, its versions' times are unchanged, so is what every other reader read: only the
+# ingest's readers' facts, and the labels of what they read, change; the rest of the graph stays.
+# Events only add reader rows and outputs, so what a reader derived from them stays derived.
+
+def _patchable(store: LineageStore, candidates: set[str], changed: set[str], event_runs: set[str],
+               facts: LineageFacts) -> dict[str, list[tuple[str, str | None]]]:
+    """Those of ``candidates`` whose derived graph may be patched, each with the reader rows of
+    the ``changed`` runs (those with events in this ingest; ``event_runs`` the ones the store knew
+    before): a dataset that has a derived graph, that no changed run generated a version of or
+    dropped, and whose changed readers' output versions no other run generated."""
+    event_nodes = [NamedNode(_value(r)) for r in event_runs]
+    outputs: dict[str, set] = defaultdict(set)
+    for dataset, rows in facts.generated.items():
+        for version, run, _ in rows:
+            outputs[run].add((version, dataset))
+    for run, pairs in _outputs(store, event_nodes, False).items():
+        outputs[str(run)].update((str(v), str(d)) for v, d in pairs)
+    written = {d for pairs in outputs.values() for _, d in pairs} | {d for d, rs in facts.drops.items() if rs}
+    written |= {str(row["d"]) for row in _bound(store, "SELECT DISTINCT ?run ?d WHERE { ?d pg:droppedBy ?run }", "run", event_nodes)}
+    wanted = {d for d in candidates - written if store.oxigraph.contains_named_graph(_graph_of(d))}
+    stored: dict[str, set] = defaultdict(set)
+    for row in _bound(store, "SELECT DISTINCT ?run ?d WHERE { ?run prov:used ?d }", "run", event_nodes):
+        if str(row["d"]) in wanted:
+            stored[str(row["d"])].add((str(row["run"]), None))
+    for row in _bound(store, f"""SELECT DISTINCT ?run ?d ?v WHERE {{ GRAPH ?g {{ ?run prov:used ?v }}
+                                 FILTER(STRSTARTS(STR(?g), "{_BATCH_PREFIX}")) ?v prov:specializationOf ?d }}""", "run", event_nodes):
+        if str(row["d"]) in wanted:
+            stored[str(row["d"])].discard((str(row["run"]), None))
+            stored[str(row["d"])].add((str(row["run"]), str(row["v"])))
+    rows = {d: _readers_of(facts.reads.get(d, {}), sorted(stored.get(d, ()), key=lambda x: (x[0], x[1] or ""))) for d in wanted}
+    versions = {v for d in wanted for run, _ in rows[d] for v, _ in outputs.get(run, ())}
+    shared = {str(row["v"]) for row in _bound(store, "SELECT DISTINCT ?v ?run WHERE { ?v prov:wasGeneratedBy ?run }", "v",
+                                                 [NamedNode(_value(v)) for v in versions]) if str(row["run"]) not in changed}
+    return {d: rs for d, rs in rows.items() if not any(v in shared for run, _ in rs for v, _ in outputs.get(run, ()))}
+
+
+def _patch(store: LineageStore, dataset: str, rows: list[tuple[str, str | None]], times, outputs, labels: VersionLabels) -> int:
+    """Patch the derived graph of ``dataset`` (see :func:`_patchable`) for the reader ``rows`` of
+    the ingest's runs. Returns the number of their derived triples when the graph changed."""
+    graph = _graph_of(dataset)
+    quads = store.oxigraph.quads_for_pattern
+    # The versions' generation times, as derived before: none of the ingest's runs generated one.
+    generated = sorted(((str(q.subject), _parse_time(q.object.value)) for q in quads(None, PROV.generatedAtTime, None, graph)),
+                       key=lambda p: (p[1], _value(p[0])))
+    ordered = [(version, (moment, None, None)) for version, moment in generated]
+    moments = [moment for _, moment in generated]
+    new_lines: list[str] = []
+    new_reads = {_reader_facts(dataset, run, pinned, ordered, moments, times, outputs, new_lines) for run, pinned in rows}
+    readers = {run for run, _ in rows}
+    old: dict[str, object] = {}
+    old_reads = set()
+    for run in readers:
+        for q in quads(NamedNode(_value(run)), None, None, graph):
+            old[f"{q.subject} {q.predicate} {q.object}"] = q.triple
+            if q.predicate == PG.usedVersion:
+                old_reads.add(str(q.object))
+        for version, _ in outputs.get(run, ()):
+            for q in quads(NamedNode(_value(version)), PROV.wasDerivedFrom, None, graph):
+                old[f"{q.subject} {q.predicate} {q.object}"] = q.triple
+    times_of = dict(generated)
+    for read in sorted(old_reads | new_reads, key=_value):
+        node = NamedNode(_value(read))
+        for q in quads(node, PG.versionLabel, None, graph):
+            old[f"{q.subject} {q.predicate} {q.object}"] = q.triple
+        if read in new_reads or any(str(q.subject) not in readers for q in quads(None, PG.usedVersion, node, graph)):
+            new_lines += labels.facts(dataset, read, times_of.get(read))
+    new = dict.fromkeys(new_lines)
+    gone = [t for line, t in old.items() if line not in new]
+    added = [line for line in new if line not in old]
+    if not gone and not added:
+        return 0
+    store.patch_derived(graph, gone, added)
+    return len(new_lines)
 
 
 # --- facts in hand, and the store's for what it knew before ------------------------------------
