@@ -19,6 +19,7 @@ overlay that governs it; it costs one pass over datasets and tag concepts, not o
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 from datetime import datetime
 from pathlib import Path
@@ -66,8 +67,16 @@ def load_vocabulary(store: LineageStore, paths: list[str | Path]) -> int:
 
 
 def shipped_classification() -> dict[str, list[NamedNode]]:
-    """``ontology/classification.yaml`` as ``{pattern: [DPV concept, …]}``."""
-    data = yaml.safe_load(CLASSIFICATION.read_text(encoding="utf-8")) or {}
+    """``ontology/classification.yaml`` as ``{pattern: [DPV concept, …]}`` (a fresh copy)."""
+    stat = CLASSIFICATION.stat()
+    return {k: list(v) for k, v in _parsed_classification(str(CLASSIFICATION), stat.st_mtime_ns, stat.st_size).items()}
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed_classification(path: str, mtime_ns: int, size: int) -> dict[str, list[NamedNode]]:
+    # Parsed once per version of the file: every ingest re-derives governance, and parsing the
+    # YAML took longer than the rest of a one-event ingest's governance step.
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     return {str(k): [expand_curie(str(c)) for c in (v if isinstance(v, list) else [v])] for k, v in data.items()}
 
 
