@@ -251,8 +251,8 @@ def _patchable(store: LineageStore, candidates: set[str], changed: set[str], eve
                facts: LineageFacts) -> dict[str, list[tuple[str, str | None]]]:
     """Those of ``candidates`` whose derived graph may be patched, each with the reader rows of
     the ``changed`` runs (those with events in this ingest; ``event_runs`` the ones the store knew
-    before): a dataset that has a derived graph, that no changed run generated a version of or
-    dropped, and whose changed readers' output versions no other run generated."""
+    before): a dataset whose derived graph lists readers, that no changed run generated a version
+    of or dropped, and whose changed readers' output versions no other run generated."""
     event_nodes = [NamedNode(_value(r)) for r in event_runs]
     outputs: dict[str, set] = defaultdict(set)
     for dataset, rows in facts.generated.items():
@@ -262,7 +262,10 @@ def _patchable(store: LineageStore, candidates: set[str], changed: set[str], eve
         outputs[str(run)].update((str(v), str(d)) for v, d in pairs)
     written = {d for pairs in outputs.values() for _, d in pairs} | {d for d, rs in facts.drops.items() if rs}
     written |= {str(row["d"]) for row in _bound(store, "SELECT DISTINCT ?run ?d WHERE { ?d pg:droppedBy ?run }", "run", event_nodes)}
-    wanted = {d for d in candidates - written if store.oxigraph.contains_named_graph(_graph_of(d))}
+    # A graph without pg:usedVersion has no reader (none to patch), or was derived before
+    # pg:usedVersion was: re-derived whole, like any other.
+    wanted = {d for d in candidates - written
+              if next(iter(store.oxigraph.quads_for_pattern(None, PG.usedVersion, None, _graph_of(d))), None) is not None}
     stored: dict[str, set] = defaultdict(set)
     for row in _bound(store, "SELECT DISTINCT ?run ?d WHERE { ?run prov:used ?d }", "run", event_nodes):
         if str(row["d"]) in wanted:
