@@ -44,8 +44,9 @@ def main() -> None:
         times = []
         for index, line in enumerate(lines, args.first):
             start = time.perf_counter()
-            graph.ingest([Source(f"event-{index}.json", line.encode())], format="openlineage")
-            times.append((time.perf_counter() - start) * 1000)
+            summary = graph.ingest([Source(f"event-{index}.json", line.encode())], format="openlineage")
+            if summary.ingested:  # not a repeat of an event already sent
+                times.append((time.perf_counter() - start) * 1000)
         graph.close()
     print("ms per event:", " ".join(f"{t:.0f}" for t in times))
     ordered = sorted(times)
