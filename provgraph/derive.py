@@ -26,6 +26,13 @@ runs and datasets an earlier ingest already knew (:class:`KnownBefore`), or whos
 no facts. The outcome is the same as reading everything back out of the store (tests check it);
 a first ingest of a large file then never queries the store, and its derived graphs are
 bulk-loaded as N-Quads text, graph and view together.
+
+A small ingest into a large store (the OpenLineage HTTP transport sends one event per request)
+touches datasets that thousands of earlier runs read. Those runs are settled — no event of the
+ingest is about them — and their derived graphs already hold their start and end, read instead
+of their events; the store is read in queries bound to what is wanted (VALUES), never whole; and
+the graph of a dataset the ingest's runs only read is patched (:func:`_patch`) rather than
+re-derived: the result is the same graph.
 """
 
 from __future__ import annotations
@@ -44,7 +51,7 @@ from .importers.fields import xsd_datetime
 from .importers.lineage_facts import LineageFacts, RunTimes
 from .store import LineageStore
 from .version_labels import VersionLabels
-from .vocab import DCAT, PG, PROV, RDF_TYPE, RUN_STATES, XSD
+from .vocab import PG, PROV, RDF_TYPE, RUN_STATES, XSD
 
 _BATCH_PREFIX = ids.KIND_PREFIXES["batch"]
 #: From this many runs or datasets on, a lookup reads the whole store in one query and keeps the
@@ -52,27 +59,49 @@ _BATCH_PREFIX = ids.KIND_PREFIXES["batch"]
 MASS_LOOKUP = 1_000
 
 
-def rederive(store: LineageStore, runs: set[NamedNode], datasets: set[NamedNode], facts: LineageFacts | None = None) -> int:
+def rederive(store: LineageStore, runs: set[NamedNode], datasets: set[NamedNode], facts: LineageFacts | None = None,
+             *, only_events: bool = False) -> int:
     """Re-derive the facts of the given runs and datasets, and of every dataset those runs read
     or wrote, reading what the store says about them. ``facts`` (from the importer, see
     :class:`~provgraph.importers.lineage_facts.LineageFacts`) adds runs and datasets whose every
     fact is in hand: the store is not read for those, and their derived graphs are taken to be
-    new — the caller passes in ``runs``/``datasets`` any of them the store knew before. Returns
-    the number of derived triples written."""
+    new — the caller passes in ``runs``/``datasets`` any of them the store knew before.
+    ``only_events``: what changed since the last derivation is only what ``facts`` and ``runs``
+    say (an ingest of OpenLineage events, nothing removed); then a small ingest patches the
+    graph of a dataset its runs only read (:func:`_patchable`) instead of re-deriving it whole.
+    Returns the number of derived triples written."""
     facts = facts if facts is not None else LineageFacts()
     look_runs = {str(r) for r in runs}
+    # The runs whose events this ingest may have changed; every other run is settled (below).
+    event_runs = set(look_runs)
     look_datasets = {str(d) for d in datasets}
-    look_datasets |= _strs(_datasets_of_runs(store, runs))
+    look_datasets |= _strs(_datasets_of_runs(store, runs, mass=_mass_pays(len(runs), len(runs) + len(facts.times))))
     derived_runs = facts.runs() | look_runs
     derived_datasets = look_datasets | facts.datasets()
+    batch = len(derived_runs) + len(derived_datasets)
+    patched: dict[str, list] = {}
+    if only_events and batch < MASS_LOOKUP:
+        patched = _patchable(store, derived_datasets, set(facts.times) | event_runs, event_runs, facts)
+        look_datasets -= patched.keys()
     look_nodes = {NamedNode(_value(d)) for d in look_datasets}
-    stored_versions = {str(d): [_Version(str(v.iri), str(v.run), v.change) for v in vs] for d, vs in _versions(store, look_nodes).items()}
-    stored_readers = {str(d): [(str(r), str(v) if v is not None else None) for r, v in rs] for d, rs in _readers(store, look_nodes).items()}
+    mass = _mass_pays(len(look_nodes), batch)
+    stored_versions = {str(d): [_Version(str(v.iri), str(v.run), v.change) for v in vs]
+                       for d, vs in _versions(store, look_nodes, mass).items()}
+    stored_readers = {str(d): [(str(r), str(v) if v is not None else None) for r, v in rs]
+                      for d, rs in _readers(store, look_nodes, mass).items()}
     # Runs the store named (beyond the facts in hand) are read from the store too.
     look_runs.update(v.run for vs in stored_versions.values() for v in vs)
     look_runs.update(r for rs in stored_readers.values() for r, _ in rs)
-    times = _times_of(store, look_runs, facts)
-    outputs = _outputs_of(store, look_runs, facts)
+    # A run all of whose events are in hand (new with this ingest) needs no store lookup; one
+    # that is neither new nor in ``event_runs`` is settled: its derived graph holds its times.
+    new_runs = facts.times.keys() - event_runs
+    mass = _mass_pays(len(look_runs), batch)
+    if mass:
+        times = _times_of(store, look_runs, facts, mass=True)
+    else:
+        times = _times_of(store, event_runs, facts, mass=False)
+        times.update(_settled_times(store, look_runs - event_runs - new_runs))
+    outputs = _outputs_of(store, look_runs if mass else look_runs - new_runs, facts, mass)
     drops = _drops_of(store, look_datasets, facts)
     labels = VersionLabels(store, bulk=len(derived_runs) >= MASS_LOOKUP or len(derived_datasets) >= MASS_LOOKUP)
     # Made one entity at a time as the store takes them, so that memory does not grow with the batch.
@@ -82,8 +111,10 @@ def rederive(store: LineageStore, runs: set[NamedNode], datasets: set[NamedNode]
           _dataset_facts(dataset, _versions_of(facts.generated.get(dataset, ()), stored_versions.get(dataset, ())),
                          _readers_of(facts.reads.get(dataset, {}), stored_readers.get(dataset, ())), outputs, times,
                          drops.get(dataset, []), labels))
-         for dataset in sorted(derived_datasets)))
+         for dataset in sorted(derived_datasets - patched.keys())))
     written = store.write_derived((_graph_of(entity), may_exist, triples) for entity, may_exist, triples in contents)
+    for dataset in sorted(patched):
+        written += _patch(store, dataset, patched[dataset], times, outputs, labels)
     # From here on, ``runs`` and ``datasets`` name every run and dataset re-derived.
     runs, datasets = {NamedNode(_value(r)) for r in derived_runs}, {NamedNode(_value(d)) for d in derived_datasets}
     return written + closure.maintain(store, runs, datasets)
@@ -166,35 +197,128 @@ def _dataset_facts(dataset: str, versions: list[_Version], readers, outputs, tim
 
     reads: set[str] = set()
     for run, pinned in readers:
-        if pinned is not None:
-            read = pinned
-        else:
-            start = times.get(run, none).effective_start
-            read = dataset
-            if start is not None:
-                # The newest version generated at or before the start, by another run.
-                for index in range(bisect.bisect_right(moments, start) - 1, -1, -1):
-                    if ordered[index][1][1] != run:
-                        read = ordered[index][0]
-                        break
-            if read != dataset:
-                triples.append(f"{run} {_USED} {read}")
-        # What the run read, the version or else the dataset, once more without the dataset it
-        # also prov:used, so that a run's inputs are listed without sorting those out; labelled below.
-        triples.append(f"{run} {_USED_VERSION} {read}")
-        reads.add(read)
-        for output_version, output_dataset in sorted(set(outputs.get(run, ())), key=lambda p: (_value(p[0]), _value(p[1]))):
-            if output_version != read:
-                triples.append(f"{output_version} {_DERIVED_FROM} {read}")
-            if output_dataset != dataset:
-                triples.append(f"{output_dataset} {_DERIVED_FROM} {dataset}")
+        reads.add(_reader_facts(dataset, run, pinned, ordered, moments, times, outputs, triples))
     for read in sorted(reads, key=_value):
         triples += labels.facts(dataset, read, generated[read][0] if read in generated else None)
     return triples
 
 
+def _reader_facts(dataset: str, run: str, pinned: str | None, ordered: list, moments: list[datetime], times, outputs,
+                  triples: list[str]) -> str:
+    """Append to ``triples`` what one reader row of ``dataset`` derives; return what it read.
+    ``ordered`` holds ``(version, (generation time, generating run, …))`` by time, ``moments`` their times."""
+    if pinned is not None:
+        read = pinned
+    else:
+        start = times.get(run, _NO_TIMES).effective_start
+        read = dataset
+        if start is not None:
+            # The newest version generated at or before the start, by another run.
+            for index in range(bisect.bisect_right(moments, start) - 1, -1, -1):
+                if ordered[index][1][1] != run:
+                    read = ordered[index][0]
+                    break
+        if read != dataset:
+            triples.append(f"{run} {_USED} {read}")
+    # What the run read, the version or else the dataset, once more without the dataset it
+    # also prov:used, so that a run's inputs are listed without sorting those out; labelled below.
+    triples.append(f"{run} {_USED_VERSION} {read}")
+    for output_version, output_dataset in sorted(set(outputs.get(run, ())), key=lambda p: (_value(p[0]), _value(p[1]))):
+        if output_version != read:
+            triples.append(f"{output_version} {_DERIVED_FROM} {read}")
+        if output_dataset != dataset:
+            triples.append(f"{output_dataset} {_DERIVED_FROM} {dataset}")
+    return read
+
+
+_NO_TIMES = RunTimes()
+
+
 def _invalidation(version: str, run: str, moment: datetime) -> list[str]:
     return [f"{version} {_INVALIDATED_AT} {_time(moment)}", f"{version} {_INVALIDATED_BY} {run}"]
+
+
+# --- datasets an ingest only read: patched -------------------------------------------------------
+#
+# A dataset's derived graph depends on its versions and their generation times (the versions'
+# runs' times), its drops, and per reader row (a run that read it, with the version it pinned)
+# on the run's start and outputs. When no run of the ingest generated a version of the dataset or
+# dropped it, its versions' times are unchanged, so is what every other reader read: only the
+# ingest's readers' facts, and the labels of what they read, change; the rest of the graph stays.
+# Events only add reader rows and outputs, so what a reader derived from them stays derived.
+
+def _patchable(store: LineageStore, candidates: set[str], changed: set[str], event_runs: set[str],
+               facts: LineageFacts) -> dict[str, list[tuple[str, str | None]]]:
+    """Those of ``candidates`` whose derived graph may be patched, each with the reader rows of
+    the ``changed`` runs (those with events in this ingest; ``event_runs`` the ones the store knew
+    before): a dataset whose derived graph lists readers, that no changed run generated a version
+    of or dropped, and whose changed readers' output versions no other run generated."""
+    event_nodes = [NamedNode(_value(r)) for r in event_runs]
+    outputs: dict[str, set] = defaultdict(set)
+    for dataset, rows in facts.generated.items():
+        for version, run, _ in rows:
+            outputs[run].add((version, dataset))
+    for run, pairs in _outputs(store, event_nodes, False).items():
+        outputs[str(run)].update((str(v), str(d)) for v, d in pairs)
+    written = {d for pairs in outputs.values() for _, d in pairs} | {d for d, rs in facts.drops.items() if rs}
+    written |= {str(row["d"]) for row in _bound(store, "SELECT DISTINCT ?run ?d WHERE { ?d pg:droppedBy ?run }", "run", event_nodes)}
+    # A graph without pg:usedVersion has no reader (none to patch), or was derived before
+    # pg:usedVersion was: re-derived whole, like any other.
+    wanted = {d for d in candidates - written
+              if next(iter(store.oxigraph.quads_for_pattern(None, PG.usedVersion, None, _graph_of(d))), None) is not None}
+    stored: dict[str, set] = defaultdict(set)
+    for row in _bound(store, "SELECT DISTINCT ?run ?d WHERE { ?run prov:used ?d }", "run", event_nodes):
+        if str(row["d"]) in wanted:
+            stored[str(row["d"])].add((str(row["run"]), None))
+    for row in _bound(store, f"""SELECT DISTINCT ?run ?d ?v WHERE {{ GRAPH ?g {{ ?run prov:used ?v }}
+                                 FILTER(STRSTARTS(STR(?g), "{_BATCH_PREFIX}")) ?v prov:specializationOf ?d }}""", "run", event_nodes):
+        if str(row["d"]) in wanted:
+            stored[str(row["d"])].discard((str(row["run"]), None))
+            stored[str(row["d"])].add((str(row["run"]), str(row["v"])))
+    rows = {d: _readers_of(facts.reads.get(d, {}), sorted(stored.get(d, ()), key=lambda x: (x[0], x[1] or ""))) for d in wanted}
+    versions = {v for d in wanted for run, _ in rows[d] for v, _ in outputs.get(run, ())}
+    shared = {str(row["v"]) for row in _bound(store, "SELECT DISTINCT ?v ?run WHERE { ?v prov:wasGeneratedBy ?run }", "v",
+                                                 [NamedNode(_value(v)) for v in versions]) if str(row["run"]) not in changed}
+    return {d: rs for d, rs in rows.items() if not any(v in shared for run, _ in rs for v, _ in outputs.get(run, ()))}
+
+
+def _patch(store: LineageStore, dataset: str, rows: list[tuple[str, str | None]], times, outputs, labels: VersionLabels) -> int:
+    """Patch the derived graph of ``dataset`` (see :func:`_patchable`) for the reader ``rows`` of
+    the ingest's runs. Returns the number of their derived triples when the graph changed."""
+    graph = _graph_of(dataset)
+    quads = store.oxigraph.quads_for_pattern
+    # The versions' generation times, as derived before: none of the ingest's runs generated one.
+    generated = sorted(((str(q.subject), _parse_time(q.object.value)) for q in quads(None, PROV.generatedAtTime, None, graph)),
+                       key=lambda p: (p[1], _value(p[0])))
+    ordered = [(version, (moment, None, None)) for version, moment in generated]
+    moments = [moment for _, moment in generated]
+    new_lines: list[str] = []
+    new_reads = {_reader_facts(dataset, run, pinned, ordered, moments, times, outputs, new_lines) for run, pinned in rows}
+    readers = {run for run, _ in rows}
+    old: dict[str, object] = {}
+    old_reads = set()
+    for run in readers:
+        for q in quads(NamedNode(_value(run)), None, None, graph):
+            old[f"{q.subject} {q.predicate} {q.object}"] = q.triple
+            if q.predicate == PG.usedVersion:
+                old_reads.add(str(q.object))
+        for version, _ in outputs.get(run, ()):
+            for q in quads(NamedNode(_value(version)), PROV.wasDerivedFrom, None, graph):
+                old[f"{q.subject} {q.predicate} {q.object}"] = q.triple
+    times_of = dict(generated)
+    for read in sorted(old_reads | new_reads, key=_value):
+        node = NamedNode(_value(read))
+        for q in quads(node, PG.versionLabel, None, graph):
+            old[f"{q.subject} {q.predicate} {q.object}"] = q.triple
+        if read in new_reads or any(str(q.subject) not in readers for q in quads(None, PG.usedVersion, node, graph)):
+            new_lines += labels.facts(dataset, read, times_of.get(read))
+    new = dict.fromkeys(new_lines)
+    gone = [t for line, t in old.items() if line not in new]
+    added = [line for line in new if line not in old]
+    if not gone and not added:
+        return 0
+    store.patch_derived(graph, gone, added)
+    return len(new_lines)
 
 
 # --- facts in hand, and the store's for what it knew before ------------------------------------
@@ -228,11 +352,11 @@ def _readers_of(in_hand: dict[str, set[str] | None], stored: list[tuple[str, str
     return sorted(rows, key=lambda x: (_value(x[0]), _value(x[1]) if x[1] else ""))
 
 
-def _times_of(store: LineageStore, look: set[str], facts: LineageFacts) -> dict[str, RunTimes]:
+def _times_of(store: LineageStore, look: set[str], facts: LineageFacts, mass: bool) -> dict[str, RunTimes]:
     """Every run's times: the facts in hand (updated in place, so that they no longer stand for
-    one batch), plus the store's for ``look``."""
+    one batch), plus what the store's events say for ``look``."""
     times = facts.times
-    for run, found in _run_times(store, {NamedNode(_value(r)) for r in look}).items():
+    for run, found in _run_times(store, {NamedNode(_value(r)) for r in look}, mass).items():
         key = str(run)
         if key in times:
             times[key].merge(found)
@@ -241,13 +365,46 @@ def _times_of(store: LineageStore, look: set[str], facts: LineageFacts) -> dict[
     return times
 
 
-def _outputs_of(store: LineageStore, look: set[str], facts: LineageFacts) -> dict[str, list[tuple[str, str]]]:
+def _settled_times(store: LineageStore, runs: set[str]) -> dict[str, RunTimes]:
+    """The times of runs no event of this ingest is about: what their derived graphs say, which
+    is what their events said when they were last derived (read for all of them in one query
+    instead of a few lookups per event). A derived start and end are all a dataset's facts need
+    of a run (its :attr:`~RunTimes.effective_start` and :attr:`~RunTimes.generation_time`); a
+    run lacking either (no START, or not ended) has its events read instead."""
+    starts: dict[str, set] = defaultdict(set)
+    ends: dict[str, set] = defaultdict(set)
+    # Only derive states a run's prov:startedAtTime and prov:endedAtTime, once, in the run's graph.
+    for row in _bound(store, "SELECT ?run ?s ?e WHERE { OPTIONAL { ?run prov:startedAtTime ?s } OPTIONAL { ?run prov:endedAtTime ?e } }",
+                      "run", [NamedNode(_value(r)) for r in runs]):
+        run = str(row["run"])
+        if row["s"] is not None:
+            starts[run].add(row["s"].value)
+        if row["e"] is not None:
+            ends[run].add(row["e"].value)
+    found: dict[str, RunTimes] = {}
+    unsure = set()
+    for run in runs:
+        started, ended = starts.get(run, ()), ends.get(run, ())
+        if len(started) != 1 or len(ended) != 1:
+            unsure.add(NamedNode(_value(run)))
+            continue
+        times = found[run] = RunTimes()
+        times.started, times.ended = _parse_time(next(iter(started))), _parse_time(next(iter(ended)))
+    found.update((str(run), t) for run, t in _run_times(store, unsure, mass=False).items())
+    return found
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _outputs_of(store: LineageStore, look: set[str], facts: LineageFacts, mass: bool) -> dict[str, list[tuple[str, str]]]:
     """``(version, dataset)`` pairs each run generated (unsorted, maybe repeated)."""
     pairs: dict[str, list] = defaultdict(list)
     for dataset, rows in facts.generated.items():
         for version, run, _ in rows:
             pairs[run].append((version, dataset))
-    for run, found in _outputs(store, {NamedNode(_value(r)) for r in look}).items():
+    for run, found in _outputs(store, {NamedNode(_value(r)) for r in look}, mass).items():
         pairs[str(run)].extend((str(v), str(d)) for v, d in found)
     return pairs
 
@@ -299,15 +456,17 @@ def _objects(store: LineageStore, subject, predicate) -> list:
     return [q.object for q in store.oxigraph.quads_for_pattern(subject, predicate, None, None)]
 
 
-def _subjects(store: LineageStore, predicate, obj) -> list:
-    return [q.subject for q in store.oxigraph.quads_for_pattern(None, predicate, obj, None)]
+# The lookups below read the view, like the canned queries: each is one query, bound to the runs
+# or datasets wanted by a VALUES block (:func:`_bound`), or, when a large ingest wants many, run
+# over the whole store with the rows wanted kept (:func:`_mass`).
 
-
-# These lookups read the union of all graphs, like the canned queries, but through the store's
-# indexes directly: one SPARQL query per chunk of runs cost more than the ingest itself.
-
-def _is_dataset(store: LineageStore, node) -> bool:
-    return next(iter(store.oxigraph.quads_for_pattern(node, RDF_TYPE, DCAT.Dataset, None)), None) is not None
+def _mass_pays(lookups: int, batch: int) -> bool:
+    """Whether to read the whole store in one query rather than look ``lookups`` runs or datasets
+    up in a bound query: only when they are many and the ingest is large too. A small ingest
+    touching datasets that thousands of runs read costs a few index lookups per run (tens of
+    µs), far less than a query over the whole store (~1 s per million triples, whatever the
+    ingest)."""
+    return lookups >= MASS_LOOKUP and batch >= MASS_LOOKUP
 
 
 def _mass(store: LineageStore, text: str, key: str, wanted) -> Iterator[dict]:
@@ -316,77 +475,64 @@ def _mass(store: LineageStore, text: str, key: str, wanted) -> Iterator[dict]:
     return (row for row in store.select(text) if row[key] in wanted)
 
 
-def _datasets_of_runs(store: LineageStore, runs) -> set[NamedNode]:
-    if len(runs) >= MASS_LOOKUP:
-        return {row["d"] for row in _mass(store, """SELECT DISTINCT ?run ?d WHERE {
+#: IRIs per VALUES block of :func:`_bound`.
+BOUND_CHUNK = 5_000
+
+
+def _bound(store: LineageStore, text: str, key: str, wanted) -> Iterator[dict]:
+    """Rows of ``text`` with ``?key`` bound to each of ``wanted`` (IRIs from the store) by a
+    VALUES block: Oxigraph joins in its indexes what costs Python one call per lookup (a quarter
+    of the time for thousands of runs)."""
+    wanted = sorted(wanted, key=lambda n: n.value)
+    head, where, body = text.partition("WHERE {")
+    for i in range(0, len(wanted), BOUND_CHUNK):
+        values = " ".join(str(n) for n in wanted[i:i + BOUND_CHUNK])
+        yield from store.select(f"{head}WHERE {{ VALUES ?{key} {{ {values} }} {body}")
+
+
+def _rows(store: LineageStore, text: str, key: str, wanted, mass: bool) -> Iterator[dict]:
+    """Rows of ``text`` whose ``key`` is one of ``wanted``: by :func:`_mass` or :func:`_bound`."""
+    return _mass(store, text, key, wanted) if mass else _bound(store, text, key, wanted)
+
+
+def _datasets_of_runs(store: LineageStore, runs, mass: bool) -> set[NamedNode]:
+    return {row["d"] for row in _rows(store, """SELECT DISTINCT ?run ?d WHERE {
               { ?run prov:used ?d . ?d a dcat:Dataset } UNION { ?v prov:wasGeneratedBy ?run ; prov:specializationOf ?d }
-              UNION { ?d pg:droppedBy ?run } }""", "run", runs)}
-    found = set()
-    for run in runs:
-        found.update(d for d in _objects(store, run, PROV.used) if _is_dataset(store, d))
-        for version in _subjects(store, PROV.wasGeneratedBy, run):
-            found.update(_objects(store, version, PROV.specializationOf))
-        found.update(_subjects(store, PG.droppedBy, run))
-    return found
+              UNION { ?d pg:droppedBy ?run } }""", "run", runs, mass)}
 
 
-def _versions(store: LineageStore, datasets) -> dict[NamedNode, list[_Version]]:
+def _versions(store: LineageStore, datasets, mass: bool) -> dict[NamedNode, list[_Version]]:
     found: dict[NamedNode, list[_Version]] = defaultdict(list)
-    if len(datasets) >= MASS_LOOKUP:
-        grouped: dict[NamedNode, set] = defaultdict(set)
-        for row in _mass(store, """SELECT DISTINCT ?d ?v ?run ?change WHERE { ?v prov:specializationOf ?d ; prov:wasGeneratedBy ?run .
-                                   OPTIONAL { ?v pg:lifecycleStateChange ?change } }""", "d", datasets):
-            change = row["change"].value if row["change"] is not None else None
-            grouped[row["d"]].add(_Version(row["v"], row["run"], change))
-        for dataset, rows in grouped.items():
-            found[dataset] = sorted(rows, key=lambda v: (v.iri.value, v.run.value, v.change or ""))
-        return found
-    for dataset in datasets:
-        rows = set()
-        for version in set(_subjects(store, PROV.specializationOf, dataset)):
-            changes = {c.value for c in _objects(store, version, PG.lifecycleStateChange)} or {None}
-            for run in set(_objects(store, version, PROV.wasGeneratedBy)):
-                rows.update(_Version(version, run, change) for change in changes)
-        if rows:
-            found[dataset] = sorted(rows, key=lambda v: (v.iri.value, v.run.value, v.change or ""))
+    grouped: dict[NamedNode, set] = defaultdict(set)
+    for row in _rows(store, """SELECT DISTINCT ?d ?v ?run ?change WHERE { ?v prov:specializationOf ?d ; prov:wasGeneratedBy ?run .
+                               OPTIONAL { ?v pg:lifecycleStateChange ?change } }""", "d", datasets, mass):
+        change = row["change"].value if row["change"] is not None else None
+        grouped[row["d"]].add(_Version(row["v"], row["run"], change))
+    for dataset, rows in grouped.items():
+        found[dataset] = sorted(rows, key=lambda v: (v.iri.value, v.run.value, v.change or ""))
     return found
 
 
-def _readers(store: LineageStore, datasets) -> dict[NamedNode, list[tuple[NamedNode, NamedNode | None]]]:
+def _readers(store: LineageStore, datasets, mass: bool) -> dict[NamedNode, list[tuple[NamedNode, NamedNode | None]]]:
     """For each dataset, ``(run, pinned version or None)`` for every run whose events say it read it."""
     found: dict[NamedNode, set] = defaultdict(set)
-    if len(datasets) >= MASS_LOOKUP:
-        for row in _mass(store, "SELECT DISTINCT ?d ?run WHERE { ?run prov:used ?d }", "d", datasets):
-            found[row["d"]].add((row["run"], None))
-        for row in _mass(store, f"""SELECT DISTINCT ?d ?run ?v WHERE {{ ?v prov:specializationOf ?d .
-                                    GRAPH ?g {{ ?run prov:used ?v }} FILTER(STRSTARTS(STR(?g), "{_BATCH_PREFIX}")) }}""", "d", datasets):
-            found[row["d"]].discard((row["run"], None))
-            found[row["d"]].add((row["run"], row["v"]))
-        datasets = ()
-    for dataset in datasets:
-        readers = found[dataset]
-        readers.update((run, None) for run in _subjects(store, PROV.used, dataset))
-        for version in set(_subjects(store, PROV.specializationOf, dataset)):
-            for quad in store.oxigraph.quads_for_pattern(None, PROV.used, version, None):
-                if isinstance(quad.graph_name, NamedNode) and quad.graph_name.value.startswith(_BATCH_PREFIX):
-                    readers.discard((quad.subject, None))
-                    readers.add((quad.subject, version))
+    for row in _rows(store, "SELECT DISTINCT ?d ?run WHERE { ?run prov:used ?d }", "d", datasets, mass):
+        found[row["d"]].add((row["run"], None))
+    # A version read is named by the batch (derived graphs state one too).
+    for row in _rows(store, f"""SELECT DISTINCT ?d ?run ?v WHERE {{ ?v prov:specializationOf ?d .
+                                GRAPH ?g {{ ?run prov:used ?v }} FILTER(STRSTARTS(STR(?g), "{_BATCH_PREFIX}")) }}""", "d", datasets, mass):
+        found[row["d"]].discard((row["run"], None))
+        found[row["d"]].add((row["run"], row["v"]))
     return {d: sorted(rs, key=lambda x: (x[0].value, x[1].value if x[1] else "")) for d, rs in found.items() if rs}
 
 
-def _outputs(store: LineageStore, runs) -> dict[NamedNode, list[tuple[NamedNode, NamedNode]]]:
+def _outputs(store: LineageStore, runs, mass: bool) -> dict[NamedNode, list[tuple[NamedNode, NamedNode]]]:
     found: dict[NamedNode, list] = defaultdict(list)
-    if len(runs) >= MASS_LOOKUP:
-        grouped: dict[NamedNode, set] = defaultdict(set)
-        for row in _mass(store, "SELECT DISTINCT ?run ?v ?d WHERE { ?v prov:wasGeneratedBy ?run ; prov:specializationOf ?d }", "run", runs):
-            grouped[row["run"]].add((row["v"], row["d"]))
-        for run, pairs in grouped.items():
-            found[run] = sorted(pairs, key=lambda p: (p[0].value, p[1].value))
-        return found
-    for run in runs:
-        pairs = {(v, d) for v in _subjects(store, PROV.wasGeneratedBy, run) for d in _objects(store, v, PROV.specializationOf)}
-        if pairs:
-            found[run] = sorted(pairs, key=lambda p: (p[0].value, p[1].value))
+    grouped: dict[NamedNode, set] = defaultdict(set)
+    for row in _rows(store, "SELECT DISTINCT ?run ?v ?d WHERE { ?v prov:wasGeneratedBy ?run ; prov:specializationOf ?d }", "run", runs, mass):
+        grouped[row["run"]].add((row["v"], row["d"]))
+    for run, pairs in grouped.items():
+        found[run] = sorted(pairs, key=lambda p: (p[0].value, p[1].value))
     return found
 
 
@@ -399,24 +545,14 @@ def _drops(store: LineageStore, datasets) -> dict[NamedNode, list[NamedNode]]:
     return found
 
 
-def _run_times(store: LineageStore, runs) -> dict[NamedNode, RunTimes]:
+def _run_times(store: LineageStore, runs, mass: bool) -> dict[NamedNode, RunTimes]:
     found: dict[NamedNode, RunTimes] = defaultdict(RunTimes)
-    if len(runs) >= MASS_LOOKUP:
-        grouped: dict[NamedNode, set] = defaultdict(set)
-        for row in _mass(store, "SELECT DISTINCT ?run ?type ?t WHERE { ?e pg:run ?run ; pg:eventType ?type ; prov:atTime ?t }", "run", runs):
-            grouped[row["run"]].add((row["type"], row["t"]))
-        per_run = grouped.items()
-    else:
-        per_run = []
-        for run in runs:
-            rows = set()
-            for event in set(_subjects(store, PG.run, run)):
-                types, moments = set(_objects(store, event, PG.eventType)), set(_objects(store, event, PROV.atTime))
-                rows.update((t, m) for t in types for m in moments)
-            per_run.append((run, rows))
-    for run, rows in per_run:
+    grouped: dict[NamedNode, set] = defaultdict(set)
+    for row in _rows(store, "SELECT DISTINCT ?run ?type ?t WHERE { ?e pg:run ?run ; pg:eventType ?type ; prov:atTime ?t }", "run", runs, mass):
+        grouped[row["run"]].add((row["type"], row["t"]))
+    for run, rows in grouped.items():
         for kind, at in rows:
-            found[run].add(datetime.fromisoformat(at.value.replace("Z", "+00:00")), kind.value.rsplit("#", 1)[-1])
+            found[run].add(_parse_time(at.value), kind.value.rsplit("#", 1)[-1])
     return found
 
 

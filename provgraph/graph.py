@@ -190,7 +190,8 @@ class LineageGraph:
             datasets |= {NamedNode(iri[1:-1]) for iri in known.datasets}
         if runs or datasets or facts:
             merged = facts[0] if len(facts) == 1 else _merged(facts)
-            summary.derived_triples = derive.rederive(self.store, runs, datasets, merged)
+            only_events = all(batch.facts is not None for batch in mapped if batch.accepted)
+            summary.derived_triples = derive.rederive(self.store, runs, datasets, merged, only_events=only_events)
         if summary.ingested:
             summary.derived_triples += governance.rederive(self.store)
         self.store.flush()

@@ -191,6 +191,16 @@ class LineageStore:
         self._load_quads(lines)
         return written
 
+    def patch_derived(self, graph: NamedNode, gone: "list[Triple]", added: list[str]) -> None:
+        """Change a derived graph by a difference: ``gone`` triples leave it (and the view unless
+        another graph states them); ``added`` statements (N-Triples lines without their final
+        `` .``) join it and the view."""
+        for t in gone:
+            self.oxigraph.remove(Quad(t.subject, t.predicate, t.object, graph))
+        self._unview(gone, graph)
+        name = str(graph)
+        self._load_quads([f"{t} {name} .\n{t} ." for t in added])
+
     def _load_quads(self, lines: list[str]) -> None:
         if lines:
             self._write(("\n".join(lines) + "\n").encode("utf-8"), RdfFormat.N_QUADS)
