@@ -15,9 +15,26 @@ def read_limited() -> bytes:
     when exactly the limit was read, one more byte from the server's stream decides."""
     limit = current_app.config["PROVGRAPH"].max_request_bytes
     raw = request.get_data(cache=False)
-    if request.content_length is None and len(raw) >= limit and request.environ["wsgi.input"].read(1):
+    stream = request.environ["wsgi.input"]
+    if request.content_length is None and len(raw) >= limit and stream.read(1):
+        _drain(stream, DRAIN_BYTES)
         raise ApiError(413, too_large_message(limit))
     return raw
+
+
+#: How much of an oversized chunked body is still read (and dropped) before the 413 is sent.
+DRAIN_BYTES = 1024 * 1024
+
+
+def _drain(stream, most: int) -> None:
+    # Closing with the client's bytes unread resets the connection, and a client still sending
+    # then gets a broken pipe instead of the 413; a modest overrun is read to the end (as web
+    # servers' lingering close does), a huge one is not.
+    while most > 0:
+        block = stream.read(min(65536, most))
+        if not block:
+            return
+        most -= len(block)
 
 
 def too_large_message(limit: int) -> str:
