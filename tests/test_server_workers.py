@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -131,3 +133,28 @@ def test_waitress_runs_one_process_when_workers_is_left_at_its_default(tmp_path)
     with running_server(tmp_path / "store", "--http-server", "waitress") as server:
         assert "(waitress, 8 threads, one process)" in server.banner[0]
         assert server.json("GET", "/healthz")[0] == 200
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's parent-death signal is Linux's")
+def test_query_processes_end_when_the_serving_process_is_killed(tmp_path):
+    with running_server(tmp_path / "store", "--workers", "2") as server:
+        assert server.json("GET", "/healthz")[0] == 200
+        children = [int(p) for p in Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text().split()]
+        assert len(children) >= 2
+        server.process.kill()
+        server.process.wait(timeout=20)
+        deadline = time.monotonic() + 20
+        while any(Path(f"/proc/{p}").exists() and "zombie" not in _state(p) for p in children) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [p for p in children if Path(f"/proc/{p}").exists() and "zombie" not in _state(p)] == []
+    assert len(list(tmp_path.glob(".store.snapshots-*"))) == 1  # killed: no shutdown to delete them
+    with running_server(tmp_path / "store", "--workers", "2") as server:
+        assert server.json("GET", "/healthz")[0] == 200
+        assert len(list(tmp_path.glob(".store.snapshots-*"))) == 1  # the next server deleted the old ones
+
+
+def _state(pid: int) -> str:
+    try:
+        return next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("State:")).lower()
+    except (OSError, StopIteration):
+        return "zombie"

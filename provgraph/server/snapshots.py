@@ -42,9 +42,14 @@ RETAIN_SECONDS = 60.0
 
 def snapshot_folder_for(store_path: str | os.PathLike) -> Path:
     """A new, empty folder for the snapshots of the store at ``store_path``: beside it, on the same
-    file system, so that a checkpoint hard-links SST files instead of copying them."""
+    file system, so that a checkpoint hard-links SST files instead of copying them. Call it with
+    the store open read-write: the folders a server killed before its shutdown left behind are
+    deleted first (the store's lock says no other server of it is running)."""
     store = Path(store_path).resolve()
-    return Path(tempfile.mkdtemp(prefix=f".{store.name}.snapshots-", dir=store.parent))
+    prefix = f".{store.name}.snapshots-"
+    for left_behind in store.parent.glob(prefix + "*"):
+        shutil.rmtree(left_behind, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=store.parent))
 
 
 class SnapshotPublisher:

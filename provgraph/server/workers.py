@@ -18,8 +18,11 @@ acknowledgement. A long query runs in its own process and never blocks ingest.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
 import os
+import signal
+import sys
 import threading
 from multiprocessing.managers import BaseManager
 from pathlib import Path
@@ -32,6 +35,10 @@ from ..graph import IngestSummary, LineageGraph
 from ..sources import Source
 from .engine import Engine
 from .snapshots import RETAIN_SECONDS, SnapshotPublisher, SnapshotReader, snapshot_folder_for
+
+
+#: prctl(2) option: the signal this process gets when its parent ends.
+PR_SET_PDEATHSIG = 1
 
 
 class Writer:
@@ -97,18 +104,32 @@ def writer_service(graph: LineageGraph, config: ServiceConfig) -> Iterator[Calla
         server = _WriterHost(address=None, authkey=authkey).get_server()  # a fresh Unix socket path
         # daemon: at shutdown the process ends with the HTTP server; an ingest in progress was not acknowledged
         threading.Thread(target=server.serve_forever, name="provgraph-writer", daemon=True).start()
-        yield functools.partial(worker_app, config, str(publisher.folder), publisher.published, server.address, authkey)
+        yield functools.partial(worker_app, config, str(publisher.folder), publisher.published, server.address, authkey,
+                                os.getpid())
     finally:
         publisher.remove_all()
 
 
-def worker_app(config: ServiceConfig, snapshots: str, published, writer_address: str, authkey: bytes):
+def worker_app(config: ServiceConfig, snapshots: str, published, writer_address: str, authkey: bytes, writer_pid: int):
     """Build one query process's WSGI application (called by granian in that process)."""
     from .app import create_app
     from .fast_lane import FastLane
 
+    _exit_with(writer_pid)
     client = _WriterClient(address=writer_address, authkey=authkey)
     client.connect()
     engine = SnapshotEngine(SnapshotReader(Path(snapshots), published), client.writer(), query_timeout=config.query_timeout,
                             row_limit=config.row_limit, max_concurrent_queries=config.max_concurrent_queries)
     return FastLane(create_app(config, engine=engine))
+
+
+def _exit_with(writer_pid: int) -> None:
+    """Have the kernel stop this process (SIGTERM) when the writer process ends, also by SIGKILL:
+    a query process left behind would answer from a snapshot that no longer changes, and refuse
+    ingest. Linux only (``PR_SET_PDEATHSIG``); elsewhere granian's shutdown stops the workers."""
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != writer_pid:  # it ended before the line above
+        os.kill(os.getpid(), signal.SIGTERM)
