@@ -71,8 +71,9 @@ def query_processes(config: ServiceConfig) -> int:
 
 def serve(config: ServiceConfig, *, announce: Callable[[str], None] | None = None) -> None:
     """Open the store at ``config.store`` and serve it with ``config.http_server`` (granian by
-    default, see :mod:`.http_servers`) until interrupted (Ctrl-C or SIGTERM), then flush and close
-    the store. ``announce`` receives the start-up lines (default: standard error). Raises
+    default, see :mod:`.http_servers`) — with ``config.workers`` query processes reading its
+    snapshots (:mod:`.workers`), or in this process when that is 1 (always with waitress) — until
+    interrupted (Ctrl-C or SIGTERM), then delete the snapshots, flush and close the store. ``announce`` receives the start-up lines (default: standard error). Raises
     :class:`~provgraph.errors.StoreError` when the store is held by another process,
     :class:`~provgraph.config.ConfigError` for a bad token file or server name, :class:`OSError`
     when the address cannot be bound."""
