@@ -146,7 +146,8 @@ def test_query_processes_end_when_the_serving_process_is_killed(tmp_path):
         deadline = time.monotonic() + 20
         while any(Path(f"/proc/{p}").exists() and "zombie" not in _state(p) for p in children) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert [p for p in children if Path(f"/proc/{p}").exists() and "zombie" not in _state(p)] == []
+        left = [p for p in children if Path(f"/proc/{p}").exists() and "zombie" not in _state(p)]
+        assert left == [], [Path(f"/proc/{p}/cmdline").read_bytes()[:200] for p in left]
     assert len(list(tmp_path.glob(".store.snapshots-*"))) == 1  # killed: no shutdown to delete them
     with running_server(tmp_path / "store", "--workers", "2") as server:
         assert server.json("GET", "/healthz")[0] == 200

@@ -124,12 +124,14 @@ def worker_app(config: ServiceConfig, snapshots: str, published, writer_address:
 
 
 def _exit_with(writer_pid: int) -> None:
-    """Have the kernel stop this process (SIGTERM) when the writer process ends, also by SIGKILL:
-    a query process left behind would answer from a snapshot that no longer changes, and refuse
-    ingest. Linux only (``PR_SET_PDEATHSIG``); elsewhere granian's shutdown stops the workers."""
+    """Have the kernel kill this process when the writer process ends without stopping it (killed
+    itself): a query process left behind would answer from a snapshot that no longer changes, and
+    refuse ingest. SIGKILL, as a graceful stop would wait on connections that nobody will close,
+    and a query process holds nothing to save. Linux only (``PR_SET_PDEATHSIG``); elsewhere
+    granian's shutdown stops the workers."""
     if not sys.platform.startswith("linux"):
         return
     libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != writer_pid:  # it ended before the line above
-        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGKILL)
