@@ -254,28 +254,16 @@ def _patchable(store: LineageStore, candidates: set[str], changed: set[str], eve
     before): a dataset whose derived graph lists readers, that no changed run generated a version
     of or dropped, and whose changed readers' output versions no other run generated."""
     event_nodes = [NamedNode(_value(r)) for r in event_runs]
-    outputs: dict[str, set] = defaultdict(set)
-    for dataset, rows in facts.generated.items():
-        for version, run, _ in rows:
-            outputs[run].add((version, dataset))
-    for run, pairs in _outputs(store, event_nodes, False).items():
-        outputs[str(run)].update((str(v), str(d)) for v, d in pairs)
+    outputs = _outputs_of(store, event_runs, facts, mass=False)
     written = {d for pairs in outputs.values() for _, d in pairs} | {d for d, rs in facts.drops.items() if rs}
     written |= {str(row["d"]) for row in _bound(store, "SELECT DISTINCT ?run ?d WHERE { ?d pg:droppedBy ?run }", "run", event_nodes)}
     # A graph without pg:usedVersion has no reader (none to patch), or was derived before
     # pg:usedVersion was: re-derived whole, like any other.
     wanted = {d for d in candidates - written
               if next(iter(store.oxigraph.quads_for_pattern(None, PG.usedVersion, None, _graph_of(d))), None) is not None}
-    stored: dict[str, set] = defaultdict(set)
-    for row in _bound(store, "SELECT DISTINCT ?run ?d WHERE { ?run prov:used ?d }", "run", event_nodes):
-        if str(row["d"]) in wanted:
-            stored[str(row["d"])].add((str(row["run"]), None))
-    for row in _bound(store, f"""SELECT DISTINCT ?run ?d ?v WHERE {{ GRAPH ?g {{ ?run prov:used ?v }}
-                                 FILTER(STRSTARTS(STR(?g), "{_BATCH_PREFIX}")) ?v prov:specializationOf ?d }}""", "run", event_nodes):
-        if str(row["d"]) in wanted:
-            stored[str(row["d"])].discard((str(row["run"]), None))
-            stored[str(row["d"])].add((str(row["run"]), str(row["v"])))
-    rows = {d: _readers_of(facts.reads.get(d, {}), sorted(stored.get(d, ()), key=lambda x: (x[0], x[1] or ""))) for d in wanted}
+    stored = {str(d): [(str(r), str(v) if v is not None else None) for r, v in rs]
+              for d, rs in _readers(store, event_nodes, mass=False, by="run").items() if str(d) in wanted}
+    rows = {d: _readers_of(facts.reads.get(d, {}), stored.get(d, ())) for d in wanted}
     versions = {v for d in wanted for run, _ in rows[d] for v, _ in outputs.get(run, ())}
     shared = {str(row["v"]) for row in _bound(store, "SELECT DISTINCT ?v ?run WHERE { ?v prov:wasGeneratedBy ?run }", "v",
                                                  [NamedNode(_value(v)) for v in versions]) if str(row["run"]) not in changed}
@@ -295,21 +283,21 @@ def _patch(store: LineageStore, dataset: str, rows: list[tuple[str, str | None]]
     new_lines: list[str] = []
     new_reads = {_reader_facts(dataset, run, pinned, ordered, moments, times, outputs, new_lines) for run, pinned in rows}
     readers = {run for run, _ in rows}
-    old: dict[str, object] = {}
-    old_reads = set()
-    for run in readers:
-        for q in quads(NamedNode(_value(run)), None, None, graph):
+    old: dict[str, object] = {}  # the graph's present triples that the patch may replace, by N-Triples line
+
+    def note(found) -> None:
+        for q in found:
             old[f"{q.subject} {q.predicate} {q.object}"] = q.triple
-            if q.predicate == PG.usedVersion:
-                old_reads.add(str(q.object))
+
+    for run in readers:
+        note(quads(NamedNode(_value(run)), None, None, graph))
         for version, _ in outputs.get(run, ()):
-            for q in quads(NamedNode(_value(version)), PROV.wasDerivedFrom, None, graph):
-                old[f"{q.subject} {q.predicate} {q.object}"] = q.triple
+            note(quads(NamedNode(_value(version)), PROV.wasDerivedFrom, None, graph))
+    old_reads = {str(t.object) for t in old.values() if t.predicate == PG.usedVersion}
     times_of = dict(generated)
     for read in sorted(old_reads | new_reads, key=_value):
         node = NamedNode(_value(read))
-        for q in quads(node, PG.versionLabel, None, graph):
-            old[f"{q.subject} {q.predicate} {q.object}"] = q.triple
+        note(quads(node, PG.versionLabel, None, graph))
         if read in new_reads or any(str(q.subject) not in readers for q in quads(None, PG.usedVersion, node, graph)):
             new_lines += labels.facts(dataset, read, times_of.get(read))
     new = dict.fromkeys(new_lines)
@@ -513,14 +501,20 @@ def _versions(store: LineageStore, datasets, mass: bool) -> dict[NamedNode, list
     return found
 
 
-def _readers(store: LineageStore, datasets, mass: bool) -> dict[NamedNode, list[tuple[NamedNode, NamedNode | None]]]:
-    """For each dataset, ``(run, pinned version or None)`` for every run whose events say it read it."""
+#: How a run read a version its batch named, with the bound variable first.
+_PINNED_READ = {"d": '?v prov:specializationOf ?d . GRAPH ?g {{ ?run prov:used ?v }} FILTER(STRSTARTS(STR(?g), "{batch}"))',
+                "run": 'GRAPH ?g {{ ?run prov:used ?v }} FILTER(STRSTARTS(STR(?g), "{batch}")) ?v prov:specializationOf ?d'}
+
+
+def _readers(store: LineageStore, wanted, mass: bool, by: str = "d") -> dict[NamedNode, list[tuple[NamedNode, NamedNode | None]]]:
+    """For each dataset, ``(run, pinned version or None)`` for every run whose events say it read
+    it: of the datasets ``wanted`` (``by="d"``), or read by the runs ``wanted`` (``by="run"``)."""
     found: dict[NamedNode, set] = defaultdict(set)
-    for row in _rows(store, "SELECT DISTINCT ?d ?run WHERE { ?run prov:used ?d }", "d", datasets, mass):
+    for row in _rows(store, "SELECT DISTINCT ?d ?run WHERE { ?run prov:used ?d }", by, wanted, mass):
         found[row["d"]].add((row["run"], None))
     # A version read is named by the batch (derived graphs state one too).
-    for row in _rows(store, f"""SELECT DISTINCT ?d ?run ?v WHERE {{ ?v prov:specializationOf ?d .
-                                GRAPH ?g {{ ?run prov:used ?v }} FILTER(STRSTARTS(STR(?g), "{_BATCH_PREFIX}")) }}""", "d", datasets, mass):
+    pinned = _PINNED_READ[by].format(batch=_BATCH_PREFIX)
+    for row in _rows(store, f"SELECT DISTINCT ?d ?run ?v WHERE {{ {pinned} }}", by, wanted, mass):
         found[row["d"]].discard((row["run"], None))
         found[row["d"]].add((row["run"], row["v"]))
     return {d: sorted(rs, key=lambda x: (x[0].value, x[1].value if x[1] else "")) for d, rs in found.items() if rs}

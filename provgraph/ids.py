@@ -121,6 +121,11 @@ def batch_graph(sha256: str) -> NamedNode:
     return NamedNode(f"{KIND_PREFIXES['batch']}{sha256}")
 
 
+def is_batch_graph(graph) -> bool:
+    """Whether ``graph`` (a quad's graph name) is the named graph of an ingested batch."""
+    return isinstance(graph, NamedNode) and graph.value.startswith(KIND_PREFIXES["batch"])
+
+
 CATALOG_GRAPH = NamedNode(GRAPH_BASE + "catalog")
 #: The vocabulary graph (DPV terms; see governance.py) and the stored validation report.
 VOCABULARY_GRAPH = NamedNode(GRAPH_BASE + "vocabulary")

@@ -37,7 +37,6 @@ DESCRIBE = (PROV.qualifiedAssociation, PROV.hadPlan, PROV.agent, PROV.wasAttribu
             PROV.hadRole, PROV.wasAssociatedWith, DCAT.theme)
 #: Upper bound on the nodes walked, so that a broad answer cannot exhaust memory.
 MAX_NODES = 20_000
-_BATCH_PREFIX = ids.KIND_PREFIXES["batch"]
 
 
 @dataclass
@@ -102,12 +101,12 @@ def supporting_subgraph(store, seeds: set[NamedNode], *, max_nodes: int = MAX_NO
                         described.add(quad.object)
     nodes = lineage | described
     kept = {q for node in lineage for q in _statements(store, node, nodes)}
-    batches = sorted({q.graph_name for q in kept if _is_batch(q.graph_name)}, key=lambda g: g.value)
+    batches = sorted({q.graph_name for q in kept if ids.is_batch_graph(q.graph_name)}, key=lambda g: g.value)
     # What describes a job or an owner may also be stated in batches that have nothing to do
     # with this answer (a shared producer or team); only the batches behind the lineage count.
     behind = set(batches)
     for node in described - lineage:
-        kept.update(q for q in _statements(store, node, nodes) if not _is_batch(q.graph_name) or q.graph_name in behind)
+        kept.update(q for q in _statements(store, node, nodes) if not ids.is_batch_graph(q.graph_name) or q.graph_name in behind)
     for batch in batches:
         kept.update(store.quads_for_pattern(batch, None, None, ids.CATALOG_GRAPH))
     ordered = sorted(kept, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
@@ -120,10 +119,6 @@ def _statements(store, node: NamedNode, nodes: set[NamedNode]):
             continue
         if isinstance(quad.object, Literal) or quad.predicate == RDF_TYPE or quad.object in nodes:
             yield quad
-
-
-def _is_batch(graph) -> bool:
-    return isinstance(graph, NamedNode) and graph.value.startswith(_BATCH_PREFIX)
 
 
 def _exists(store, node: NamedNode) -> bool:

@@ -29,7 +29,6 @@ from .store import LineageStore
 from .vocab import DCAT, PG, PROV, RDF_TYPE
 
 VERSION_LABEL = str(PG.versionLabel)
-_BATCH_PREFIX = ids.KIND_PREFIXES["batch"]
 _VIEW = DefaultGraph()
 
 
@@ -100,7 +99,7 @@ class VersionLabels:
         if self._stated_times is not None:
             return self._stated_times.get(version, [])
         return [q.object.value for q in self.quads(_node(version), PROV.generatedAtTime, None, None)
-                if isinstance(q.graph_name, NamedNode) and q.graph_name.value.startswith(_BATCH_PREFIX)]
+                if ids.is_batch_graph(q.graph_name)]
 
 
 def _node(iri: str) -> NamedNode:

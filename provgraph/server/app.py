@@ -2,7 +2,7 @@
 
 The one process that opens the store read-write owns it: pyoxigraph lets one process open a store
 folder read-write, and reading it from another process while this one writes is undefined
-behaviour. With ``workers`` = 1 (the default) that process also answers every request:
+behaviour. With ``workers`` = 1 (and always with waitress) that process also answers every request:
 :mod:`.http_servers` runs granian (HTTP in Rust, WSGI calls on a thread pool) or waitress inside
 it, and parallelism comes from pyoxigraph releasing the GIL while it evaluates a query (see
 :mod:`provgraph.server.engine` for how a query never sees half a batch). With ``workers`` > 1,
@@ -73,7 +73,8 @@ def serve(config: ServiceConfig, *, announce: Callable[[str], None] | None = Non
     """Open the store at ``config.store`` and serve it with ``config.http_server`` (granian by
     default, see :mod:`.http_servers`) — with ``config.workers`` query processes reading its
     snapshots (:mod:`.workers`), or in this process when that is 1 (always with waitress) — until
-    interrupted (Ctrl-C or SIGTERM), then delete the snapshots, flush and close the store. ``announce`` receives the start-up lines (default: standard error). Raises
+    interrupted (Ctrl-C or SIGTERM), then delete the snapshots, flush and close the store.
+    ``announce`` receives the start-up lines (default: standard error). Raises
     :class:`~provgraph.errors.StoreError` when the store is held by another process,
     :class:`~provgraph.config.ConfigError` for a bad token file or server name, :class:`OSError`
     when the address cannot be bound."""
